@@ -1,0 +1,75 @@
+"""`wrvu sql`: read-only queries on the warehouse, as a table or CSV, one-shot or at a prompt."""
+
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from transforms import warehouse
+from transforms.errors import WrvuError
+
+PROMPT, CONTINUE = "wrvu> ", "  ... "
+
+
+def run_query(path: Path, query: str, as_csv: bool) -> None:
+    with warehouse.connect(path, read_only=True) as con:
+        _print_result(con, query, as_csv)
+
+
+def _print_result(con: duckdb.DuckDBPyConnection, query: str, as_csv: bool) -> None:
+    try:
+        relation = con.sql(query)
+        frame = None if relation is None else relation.pl()
+    except duckdb.Error as exc:
+        raise WrvuError(f"query failed: {str(exc).splitlines()[0]}") from exc
+    if frame is None:
+        return
+    if as_csv:
+        frame.write_csv(sys.stdout)
+        return
+    with pl.Config(tbl_rows=200, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=250, tbl_hide_dataframe_shape=True):
+        print(frame)
+    print(f"({frame.height} rows)")
+
+
+def run_console(path: Path, as_csv: bool, interactive: bool) -> None:
+    """Statements end with `;`; `.tables` lists the views, `.quit` or end of input leaves.
+    Piped input is read the same way, without prompts; its last statement may omit the `;`."""
+    if interactive:
+        print("wrvu sql (read-only). End statements with ';'. .tables lists tables and views, .quit leaves.")
+    with warehouse.connect(path, read_only=True) as con:
+        buffer: list[str] = []
+        while True:
+            try:
+                line = input(CONTINUE if buffer else PROMPT) if interactive else _next_line()
+            except EOFError:
+                if buffer:
+                    _run_statement(con, buffer, as_csv, interactive)
+                return
+            command = line.strip()
+            if not buffer and command in (".quit", ".exit"):
+                return
+            if not buffer and command == ".tables":
+                line = "select table_name, table_type from information_schema.tables order by 1;"
+            if line.strip():
+                buffer.append(line)
+            if line.rstrip().endswith(";"):
+                _run_statement(con, buffer, as_csv, interactive)
+                buffer = []
+
+
+def _next_line() -> str:
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")
+
+
+def _run_statement(con: duckdb.DuckDBPyConnection, buffer: list[str], as_csv: bool, interactive: bool) -> None:
+    try:
+        _print_result(con, "\n".join(buffer), as_csv)
+    except WrvuError:
+        if not interactive:
+            raise  # a failing script stops with exit 2
+        print(f"error: {sys.exc_info()[1]}")

@@ -1,0 +1,93 @@
+"""The workspace settings file, `wrvu.yaml`, and the folders it names."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from transforms.errors import InputError, WrvuError
+
+WORKSPACE_FILE = "wrvu.yaml"
+PATIENT_KEY_FILE = "patient_hash.key"
+
+
+class ServeSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cron: str = "0 2 * * *"
+    timezone: str | None = None
+
+
+class PathSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    inbox: str = "inbox"
+    out: str = "out"
+    config: str = "config"
+    warehouse: str = "warehouse.duckdb"
+
+
+class WorkspaceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    period_basis: Literal["service_date", "post_date"] = "service_date"
+    serve: ServeSettings = ServeSettings()
+    paths: PathSettings = PathSettings()
+    column_maps: dict[str, str] = {}
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    settings: WorkspaceSettings
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / self.settings.paths.inbox
+
+    @property
+    def out(self) -> Path:
+        return self.root / self.settings.paths.out
+
+    @property
+    def config(self) -> Path:
+        return self.root / self.settings.paths.config
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / self.settings.paths.warehouse
+
+    @property
+    def patient_key(self) -> Path:
+        return self.root / PATIENT_KEY_FILE
+
+
+def read_yaml(path: Path) -> dict:
+    """A YAML mapping; an empty or all-comment file is an empty mapping."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError(path, mark.line + 1 if mark else None, None, f"not valid YAML ({exc})") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(path, 1, None, "expected a mapping of settings")
+    return data
+
+
+def validation_error(path: Path, exc: ValidationError) -> InputError:
+    """The first pydantic error as one line naming the file and the dotted field."""
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or None
+    return InputError(path, None, field, f"{first['msg']} (got {first.get('input')!r})")
+
+
+def load_workspace(root: Path) -> Workspace:
+    path = root / WORKSPACE_FILE
+    if not path.is_file():
+        raise WrvuError(f"{root}: not a wrvu workspace (no {WORKSPACE_FILE}); create one with `wrvu init {root}`")
+    try:
+        settings = WorkspaceSettings.model_validate(read_yaml(path))
+    except ValidationError as exc:
+        raise validation_error(path, exc) from exc
+    return Workspace(root.resolve(), settings)

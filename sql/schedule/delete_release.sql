@@ -1,0 +1,1 @@
+delete from schedule_releases where release = $release

@@ -1,0 +1,1 @@
+delete from schedule_rows where release = $release

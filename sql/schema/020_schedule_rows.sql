@@ -1,0 +1,28 @@
+-- The rows of each release as CMS wrote them, normalised codes, exact decimals, and the source line.
+create table if not exists schedule_rows (
+    release              varchar not null,
+    cpt_code             varchar not null,
+    modifier             varchar not null,
+    description          varchar,
+    status               varchar not null,
+    not_used_for_medicare varchar,
+    work_rvu             decimal(9, 2) not null,
+    pctc_ind             varchar,
+    global_days          varchar,
+    pre_op               decimal(5, 2),
+    intra_op             decimal(5, 2),
+    post_op              decimal(5, 2),
+    mult_proc            varchar,
+    bilat_surg           varchar,
+    asst_surg            varchar,
+    co_surg              varchar,
+    team_surg            varchar,
+    pric_ind             varchar,
+    endo_base            varchar,
+    conv_factor          decimal(9, 4),
+    phys_supervision     varchar,
+    calc_flag            varchar,
+    diag_imaging_family  varchar,
+    source_line          integer not null,
+    primary key (release, cpt_code, modifier)
+)

@@ -1,0 +1,45 @@
+"""The DuckDB warehouse: connections, schema migration and the lock discipline.
+
+DuckDB lets one process write a file and then locks it even against readers in other processes.
+So writers keep their connection open only for short, single-transaction merges, and every
+connection waits for a held lock (up to `wait_seconds`) before giving up with a clear message.
+"""
+
+import time
+from pathlib import Path
+
+import duckdb
+
+import sql
+from transforms.errors import BusyError, WrvuError
+
+LOCK_POLL_SECONDS = 0.25
+
+
+def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 60.0) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a writer also brings the schema and views up to date."""
+    if read_only and not path.exists():
+        raise WrvuError(f"{path}: no warehouse yet; load a fee schedule or run `wrvu ingest` first")
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise BusyError(
+                    f"{path}: the warehouse is in use by another wrvu process (waited {wait_seconds:.0f} s); "
+                    "try again when it finishes"
+                ) from exc
+            time.sleep(LOCK_POLL_SECONDS)
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables and (re)create the documented views."""
+    for statement in sql.ordered("schema") + sql.ordered("views"):
+        con.execute(statement)
