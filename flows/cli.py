@@ -139,6 +139,45 @@ def schedule_list(workspace_dir):
             )
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--map", "map_name", help="Column map (config/column_maps/NAME.yaml) for every file of this run.")
+@workspace_option
+def ingest(paths, map_name, workspace_dir):
+    """The nightly flow: ingest every new extract in inbox/ (or PATHS), credit it, refresh aggregates."""
+    from flows.ingest import nightly_ingest, summary_markdown
+
+    workspace = open_workspace(workspace_dir)
+    summary = nightly_ingest(str(workspace.root), [str(p.resolve()) for p in paths] or None, map_name)
+    click.echo(summary_markdown(summary))
+
+
+@cli.command()
+@click.argument("period")
+@click.option("--restate", is_flag=True, help="Write a new revision of a closed period whose inputs changed.")
+@workspace_option
+def close(period, restate, workspace_dir):
+    """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY): reconciliation, variance, lines, quarantine, manifest."""
+    from flows.close import period_close
+    from transforms.close import parse_period
+
+    workspace = open_workspace(workspace_dir)
+    parse_period(period)  # a bad period is a usage error before Prefect starts
+    outcome = period_close(str(workspace.root), period, restate)
+    click.echo({"closed": "closed", "restated": f"restated (revision {outcome.revision})",
+                "unchanged": f"unchanged since its close (revision {outcome.revision}); nothing written"}[outcome.action]
+               + f": {outcome.out_dir}")
+
+
+@cli.command()
+@workspace_option
+def serve(workspace_dir):
+    """Register the nightly ingest with Prefect and run it on the cron of wrvu.yaml."""
+    from flows.ingest import serve_nightly
+
+    serve_nightly(open_workspace(workspace_dir))
+
+
 @cli.command("sql")
 @click.argument("query", required=False)
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")

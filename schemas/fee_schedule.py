@@ -2,9 +2,8 @@
 
 import pandera.polars as pa
 import polars as pl
-from pandera.errors import SchemaErrors
 
-from transforms.errors import InputError
+from schemas.config_csv import validate_frame
 
 DECIMAL_2 = r"^(\d{1,6}(\.\d{0,2})?|\.\d{1,2})$"
 INDICATOR = r"^[A-Z0-9]?$"
@@ -37,6 +36,9 @@ REASONS = {
     "status": "is not a status code",
     "work_rvu": "is not a number with at most 2 decimals",
     "conv_factor": "is not a conversion factor",
+    "pre_op": "is not a number with at most 2 decimals",
+    "intra_op": "is not a number with at most 2 decimals",
+    "post_op": "is not a number with at most 2 decimals",
 }
 
 
@@ -44,14 +46,5 @@ def validate_schedule_rows(frame: pl.DataFrame, source_name: str) -> pl.DataFram
     """The frame if every row is valid, else an InputError for the first bad row (file, line, field)."""
     from transforms.pprrvu import LABEL_OF
 
-    try:
-        return ScheduleRowModel.validate(frame, lazy=True)
-    except SchemaErrors as exc:
-        cases = exc.failure_cases.filter(pl.col("index").is_not_null()).sort("index")
-        if cases.height == 0:
-            raise InputError(source_name, None, None, str(exc).splitlines()[0]) from exc
-        first = cases.row(0, named=True)
-        line = frame["source_line"][int(first["index"])]
-        column = first["column"]
-        reason = REASONS.get(column, "is not a valid indicator" if column else "is invalid")
-        raise InputError(source_name, line, LABEL_OF.get(column, column), f"{first['failure_case']!r} {reason}") from exc
+    reasons = {c: "is not a valid indicator" for c in LABEL_OF} | REASONS
+    return validate_frame(ScheduleRowModel, frame, source_name, "source_line", reasons, LABEL_OF)

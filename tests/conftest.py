@@ -26,3 +26,12 @@ def wrvu(workspace):
         return CliRunner().invoke(cli, [*args, "--workspace", str(workspace.root)], input=input, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect server for the whole session (it takes seconds to start)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -6,6 +6,7 @@ from datetime import date
 import duckdb
 
 import sql
+from transforms.warehouse import fetch_dict, fetch_dicts
 from transforms.errors import WrvuError
 from transforms.pprrvu import ParsedSchedule, ScheduleFile, content_sha256
 
@@ -25,18 +26,6 @@ class LoadOutcome:
         return f"{self.release} (from {self.effective_from}): {self.rows} rows {verb} - {source_name}"
 
 
-def _one(con: duckdb.DuckDBPyConnection, query: str, params: dict) -> dict | None:
-    cursor = con.execute(sql.load(query), params)
-    row = cursor.fetchone()
-    return None if row is None else dict(zip([d[0] for d in cursor.description], row))
-
-
-def _all(con: duckdb.DuckDBPyConnection, query: str, params: dict) -> list[dict]:
-    cursor = con.execute(sql.load(query), params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def store_release(
     con: duckdb.DuckDBPyConnection,
     source: ScheduleFile,
@@ -48,7 +37,7 @@ def store_release(
     """Store one release in a single transaction: the same content again is a no-op; another file for
     a loaded release id is refused unless `replace`; two releases never share a first date."""
     content = content_sha256(parsed.rows)
-    existing = _one(con, "schedule/release_by_id", {"release": release})
+    existing = fetch_dict(con, "schedule/release_by_id", {"release": release})
     if existing:
         same_file = source.sha256 == existing["source_sha256"] or content == existing["content_sha256"]
         if same_file and existing["effective_from"] == effective_from:
@@ -59,7 +48,7 @@ def store_release(
                 f"(from {existing['effective_from']}, sha256 {existing['source_sha256'][:12]}); "
                 "pass --replace to load this file in its place, or --release to load it as another release"
             )
-    clash = _one(con, "schedule/release_starting_on", {"effective_from": effective_from, "release": release})
+    clash = fetch_dict(con, "schedule/release_starting_on", {"effective_from": effective_from, "release": release})
     if clash:
         raise WrvuError(
             f"{source.display_name}: release {clash['release']} ({clash['source_name']}) already governs from "
@@ -93,17 +82,17 @@ def store_release(
 
 
 def list_releases(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    return _all(con, "schedule/releases", {})
+    return fetch_dicts(con, "schedule/releases", {})
 
 
 def governing_row(con: duckdb.DuckDBPyConnection, cpt_code: str, modifier: str, service_date: date) -> dict:
     """The fee-schedule row that prices `cpt_code` with `modifier` on `service_date` (CREDITING.md §1)."""
-    release = _one(con, "schedule/governing_release", {"service_date": service_date})
+    release = fetch_dict(con, "schedule/governing_release", {"service_date": service_date})
     if release is None:
         first = list_releases(con)
         known = f"the first loaded release, {first[0]['release']}, starts {first[0]['effective_from']}" if first else "no release is loaded"
         raise WrvuError(f"no fee schedule governs {service_date}: {known}")
-    rows = {r["modifier"]: r for r in _all(con, "schedule/code_rows", {"release": release["release"], "cpt_code": cpt_code})}
+    rows = {r["modifier"]: r for r in fetch_dicts(con, "schedule/code_rows", {"release": release["release"], "cpt_code": cpt_code})}
     where = f"{release['release']} (governs {release['effective_from']} to {release['effective_to'] or 'open'})"
     if not rows:
         raise WrvuError(f"{cpt_code} is not in {where}")

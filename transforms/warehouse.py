@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 import sql
 from transforms.errors import BusyError, WrvuError
@@ -43,3 +44,20 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     """Create missing tables and (re)create the documented views."""
     for statement in sql.ordered("schema") + sql.ordered("views"):
         con.execute(statement)
+
+
+def fetch_dicts(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None) -> list[dict]:
+    """The rows of the named query in `sql/` as dicts."""
+    cursor = con.execute(sql.load(query), params or {})
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def fetch_dict(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None) -> dict | None:
+    rows = fetch_dicts(con, query, params)
+    return rows[0] if rows else None
+
+
+def fetch_frame(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = None) -> pl.DataFrame:
+    """The rows of the named query in `sql/` as a polars frame (decimals stay decimals)."""
+    return con.sql(sql.load(query), params=params or {}).pl()

@@ -1,0 +1,46 @@
+"""The period close flow: refresh the roster -> compute the close -> record it and write out/PERIOD/."""
+
+from datetime import datetime
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from schemas.workspace import load_workspace
+from transforms import warehouse
+from transforms.close import CloseOutcome, build_close, commit_close, load_close_inputs, parse_period
+from transforms.roster import store_roster
+
+
+@task(cache_policy=NO_CACHE, task_run_name="close {period_label}")
+def close_period(workspace_root: str, period_label: str, restate: bool) -> CloseOutcome:
+    workspace = load_workspace(Path(workspace_root))
+    period = parse_period(period_label)
+    inputs = load_close_inputs(workspace)
+    with warehouse.connect(workspace.warehouse) as con:
+        con.execute("begin transaction")
+        store_roster(con, inputs.roster)
+        con.execute("commit")
+        build = build_close(con, workspace, period, inputs)
+        outcome = commit_close(con, workspace, build, restate)
+    return outcome
+
+
+def run_name() -> str:
+    return f"period-close-{datetime.now():%Y-%m-%d-%H%M%S}"
+
+
+@flow(name="period_close", flow_run_name=run_name)
+def period_close(workspace_root: str, period: str, restate: bool = False) -> CloseOutcome:
+    """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY) and write its files for payroll."""
+    logger = get_run_logger()
+    outcome = close_period(workspace_root, period, restate)
+    message = {
+        "closed": f"{outcome.period} closed: {outcome.out_dir}",
+        "restated": f"{outcome.period} restated as revision {outcome.revision}: {outcome.out_dir}",
+        "unchanged": f"{outcome.period} unchanged since its close (revision {outcome.revision}): {outcome.out_dir}",
+    }[outcome.action]
+    logger.info(message)
+    create_markdown_artifact(markdown=f"# Close {outcome.period}\n\n{message}\n", key="period-close")
+    return outcome

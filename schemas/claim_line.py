@@ -1,0 +1,108 @@
+"""The canonical claim line (CONTRACT.md) and the checks that send a row to quarantine.
+
+Each check is a vectorised polars expression over the *prepared* frame (raw text trimmed, plus the
+parsed `*_parsed` columns), with the field it blames and the reason it gives; the pandera schema is
+built from the same checks, so the rule and its message live in one place.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandera.polars as pa
+import polars as pl
+
+from transforms.codes import npi_check_digit_ok
+
+FIELD_ORDER = (
+    "transaction_id", "claim_id", "rendering_npi", "service_date", "post_date", "cpt_code",
+    "modifier_1", "modifier_2", "modifier_3", "modifier_4", "units", "patient_id", "place_of_service",
+)
+REQUIRED_VALUES = ("transaction_id", "claim_id", "rendering_npi", "service_date", "post_date", "cpt_code", "units", "patient_id")
+MODIFIERS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
+MAX_ABS_UNITS = 9999
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    name: str
+    field: str
+    ok: pl.Expr  # true where the row passes
+    reason: pl.Expr  # the sentence for a row that fails
+
+
+def _quoted(column: str) -> pl.Expr:
+    return pl.lit("'") + pl.col(column) + pl.lit("'")
+
+
+def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
+    """The checks in the order that decides which field a failing row is blamed on."""
+    checks = [
+        ClaimCheck(f"{field}_present", field, pl.col(field) != "", pl.lit("missing"))
+        for field in REQUIRED_VALUES
+    ]
+    checks += [
+        ClaimCheck("npi_check_digit", "rendering_npi", npi_check_digit_ok(pl.col("rendering_npi")),
+                   _quoted("rendering_npi") + pl.lit(" is not a 10-digit NPI with a valid check digit")),
+        ClaimCheck("service_date_parses", "service_date", pl.col("service_date_parsed").is_not_null(),
+                   _quoted("service_date") + pl.lit(f" is not a date in the format {date_format}")),
+        ClaimCheck("post_date_parses", "post_date", pl.col("post_date_parsed").is_not_null(),
+                   _quoted("post_date") + pl.lit(f" is not a date in the format {date_format}")),
+        ClaimCheck("service_date_not_future", "service_date", pl.col("service_date_parsed") <= today,
+                   pl.lit("service date ") + pl.col("service_date_parsed").cast(pl.String) + pl.lit(" is in the future")),
+        ClaimCheck("service_date_not_after_post_date", "service_date",
+                   pl.col("service_date_parsed") <= pl.col("post_date_parsed"),
+                   pl.lit("service date ") + pl.col("service_date_parsed").cast(pl.String)
+                   + pl.lit(" is after post date ") + pl.col("post_date_parsed").cast(pl.String)),
+        ClaimCheck("cpt_code_is_a_code", "cpt_code", pl.col("cpt_code_parsed").str.contains(r"^[A-Z0-9]{5}$"),
+                   _quoted("cpt_code") + pl.lit(" is not a CPT/HCPCS code")),
+        ClaimCheck("units_whole_number", "units", pl.col("units_parsed").is_not_null(),
+                   _quoted("units") + pl.lit(" is not a whole number of units")),
+        ClaimCheck("units_plausible", "units", pl.col("units_parsed").abs() <= MAX_ABS_UNITS,
+                   _quoted("units") + pl.lit(f" is an implausible number of units (beyond +/-{MAX_ABS_UNITS})")),
+        ClaimCheck("place_of_service_digits", "place_of_service", pl.col("place_of_service").str.contains(r"^\d{0,2}$"),
+                   _quoted("place_of_service") + pl.lit(" is not a place of service (1-2 digits)")),
+    ]
+    checks += [
+        ClaimCheck(f"{m}_is_a_modifier", m, pl.col(f"{m}_parsed").str.contains(r"^([A-Z0-9]{2})?$"),
+                   _quoted(m) + pl.lit(" is not a modifier (two letters or digits)"))
+        for m in MODIFIERS
+    ]
+    return sorted(checks, key=lambda c: FIELD_ORDER.index(c.field))
+
+
+def claim_line_schema(checks: list[ClaimCheck]) -> pa.DataFrameSchema:
+    """The pandera schema of a prepared claim line: text columns, and every check as a frame-level check
+    (a null result, from a value that did not parse, fails)."""
+    columns = {field: pa.Column(str, nullable=False) for field in FIELD_ORDER}
+    return pa.DataFrameSchema(
+        columns,
+        checks=[
+            pa.Check(lambda data, ok=check.ok: data.lazyframe.select(ok.fill_null(False)), name=check.name)
+            for check in checks
+        ],
+        name="claim_line",
+    )
+
+
+class AcceptedClaimLine(pa.DataFrameModel):
+    """A claim line that passed every check, typed as the warehouse stores it."""
+
+    source_row: pl.Int64
+    transaction_id: str = pa.Field(str_length={"min_value": 1})
+    claim_id: str = pa.Field(str_length={"min_value": 1})
+    rendering_npi: str = pa.Field(str_matches=r"^\d{10}$")
+    service_date: pl.Date
+    post_date: pl.Date
+    cpt_code: str = pa.Field(str_matches=r"^[A-Z0-9]{5}$")
+    modifier_1: str
+    modifier_2: str
+    modifier_3: str
+    modifier_4: str
+    units: pl.Int32 = pa.Field(in_range={"min_value": -MAX_ABS_UNITS, "max_value": MAX_ABS_UNITS})
+    patient_hash: str = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    place_of_service: str
+    encounter_id: str
+
+    class Config:
+        strict = True
+        ordered = True

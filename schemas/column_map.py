@@ -1,0 +1,54 @@
+"""Claim extract layouts: the canonical columns of CONTRACT.md and the column maps that rename others."""
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from schemas.workspace import read_yaml, validation_error
+from transforms.errors import WrvuError
+
+REQUIRED_COLUMNS = (
+    "transaction_id",
+    "claim_id",
+    "rendering_npi",
+    "service_date",
+    "post_date",
+    "cpt_code",
+    "units",
+    "patient_id",
+)
+OPTIONAL_COLUMNS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4", "place_of_service", "encounter_id")
+CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+
+class ColumnMap(BaseModel):
+    """`config/column_maps/NAME.yaml`: canonical name -> header in the source file, and its date format."""
+
+    model_config = ConfigDict(extra="forbid")
+    columns: dict[str, str] = {}
+    date_format: str | None = None
+
+    @field_validator("columns")
+    @classmethod
+    def _canonical_names(cls, columns: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(columns) - set(CANONICAL_COLUMNS))
+        if unknown:
+            raise ValueError(f"not canonical column names: {', '.join(unknown)} (expected some of {', '.join(CANONICAL_COLUMNS)})")
+        return columns
+
+    def source_header(self, canonical: str) -> str:
+        return self.columns.get(canonical, canonical)
+
+
+CANONICAL_LAYOUT = ColumnMap()
+
+
+def load_column_map(config_dir: Path, name: str) -> ColumnMap:
+    path = config_dir / "column_maps" / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (config_dir / "column_maps").glob("*.yaml"))
+        raise WrvuError(f"{path}: no column map named {name!r} (known: {', '.join(known) or 'none'})")
+    try:
+        return ColumnMap.model_validate(read_yaml(path))
+    except ValidationError as exc:
+        raise validation_error(path, exc) from exc

@@ -1,0 +1,1 @@
+select count(*) > 0 from schedule_releases where release = $release

@@ -1,0 +1,1 @@
+select count(*) as lines from run_credits

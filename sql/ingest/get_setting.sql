@@ -1,0 +1,1 @@
+select value from workspace_settings where name = $name

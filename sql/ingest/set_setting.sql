@@ -1,0 +1,1 @@
+insert or replace into workspace_settings (name, value) values ($name, $value)

@@ -1,0 +1,3 @@
+-- The current version of every accepted line: the columns of lines.csv, then lineage.
+create or replace view claim_lines as
+select * exclude (encounter_key) from claim_lines_current

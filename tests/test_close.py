@@ -1,0 +1,195 @@
+"""Period close end to end: ingest -> close, the worked examples to the cent, immutability,
+restatements, and the files payroll receives."""
+
+import csv
+import io
+import json
+import stat
+from decimal import Decimal
+
+import pytest
+
+from flows.close import close_period
+from flows.schedule import load_schedule_files
+from tests.conftest import PPRRVU
+from tests.ingest_helpers import NPI_A, NPI_B, ingest, query, write_extract
+from transforms.errors import WrvuError
+
+SCHEDULES = [PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv", PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"]
+ROSTER_HEADER = "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to\n"
+PAYROLL_HEADER = "employee_id,pay_date,pay_type,amount\n"
+
+
+def plans_yaml(**plans: str) -> str:
+    return "plans:\n" + "".join(f"  {name}: {{model: base_plus_production, threshold_wrvu: 4800, {body}}}\n"
+                                 for name, body in plans.items())
+
+
+def configure(ws, roster: str, plans: str, payroll: str = "", benchmarks: str = "") -> None:
+    (ws.config / "roster.csv").write_text(ROSTER_HEADER + roster)
+    (ws.config / "plans.yaml").write_text(plans)
+    (ws.config / "payroll_paid.csv").write_text(PAYROLL_HEADER + payroll)
+    (ws.config / "benchmarks.csv").write_text("specialty,p25,p50,p75,p90\n" + benchmarks)
+
+
+def close(ws, period: str, restate: bool = False):
+    return close_period.fn(str(ws.root), period, restate)
+
+
+def read_csv(path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def year_of_visits(ws, npi: str, code: str, units: int, name: str, tid: str) -> None:
+    """One line a month of `units` units, summing to the year's wRVUs."""
+    per_month = [units // 12 + (1 if m < units % 12 else 0) for m in range(12)]
+    write_extract(ws.inbox / name, [
+        [f"{tid}{m + 1}", f"C{tid}{m + 1}", npi, f"2023-{m + 1:02d}-10", f"2023-{m + 1:02d}-12", code, "", "", str(n), f"P{m}"]
+        for m, n in enumerate(per_month)
+    ])
+
+
+@pytest.fixture
+def ws(workspace):
+    load_schedule_files(workspace, SCHEDULES)
+    return workspace
+
+
+@pytest.mark.parametrize(
+    ("case", "visits", "plan_body", "true_up", "action"),
+    [
+        ("A", [("99215", 2000)], "tiers: [{from: 0, rate: 48}], settle: annual", "38400.00", "pay"),
+        ("B", [("99215", 2000), ("99203", 375)],
+         "tiers: [{from: 0, rate: 48}, {from: 1000, rate: 58}], tier_kind: marginal, settle: annual", "71200.00", "pay"),
+        ("B'", [("99215", 2000), ("99203", 375)],
+         "tiers: [{from: 0, rate: 48}, {from: 1000, rate: 58}], tier_kind: cliff, settle: annual", "81200.00", "pay"),
+        ("C", [("99215", 1500)], "tiers: [{from: 0, rate: 48}], settle: annual, recoverable: true", "-28800.00", "recover"),
+        ("C'", [("99215", 1500)], "tiers: [{from: 0, rate: 48}], settle: annual, recoverable: false", "0.00", "none"),
+    ],
+)
+def test_worked_examples_from_ingest_to_close(ws, case, visits, plan_body, true_up, action):
+    configure(
+        ws,
+        roster=f"{NPI_A},E1,\"Rivera, Ana\",Family Medicine,fm,1.0,2023-01-01,\n",
+        plans=plans_yaml(fm=plan_body),
+        payroll="".join(f"E1,2023-{m:02d}-28,base,18333.33\n" for m in range(1, 13)),
+    )
+    for i, (code, units) in enumerate(visits):
+        year_of_visits(ws, NPI_A, code, units, f"visits_{i}.csv", f"T{i}-")
+    ingest(ws)
+    outcome = close(ws, "2023-12")
+    rows = read_csv(outcome.out_dir / "reconciliation.csv")
+    assert len(rows) == 1
+    row = rows[0]
+    wrvu_ytd = {"A": "5600.00", "B": "6200.00", "B'": "6200.00", "C": "4200.00", "C'": "4200.00"}[case]
+    assert (row["wrvu_ytd"], row["threshold_ytd"], row["paid_ytd"], row["true_up"], row["action"]) == (
+        wrvu_ytd, "4800.00", "0.00", true_up, action
+    )
+
+
+def test_files_manifest_and_control_totals(ws):
+    configure(
+        ws,
+        roster=f"{NPI_A},E1,=HYPERLINK(\"x\"),Family Medicine,fm,1.0,2023-01-01,\n{NPI_B},E2,Bo,Cardiology,fm,0.5,2023-03-15,\n",
+        plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}], settle: monthly, recoverable: true"),
+        benchmarks="Family Medicine,3900,4800,5700,6600\n",
+    )
+    write_extract(ws.inbox / "march.csv", [
+        ["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99213", "", "", "1", "MRN1"],
+        ["T2", "C1", NPI_A, "2023-03-01", "2023-03-02", "71046", "26", "", "1", "MRN1"],
+        ["-T3", "C3", NPI_B, "2023-03-20", "2023-03-21", "27447", "80", "", "1", "MRN3"],
+        ["T4", "C4", NPI_B, "2023-03-20", "2023-03-21", "NO SHOW", "", "", "1", "MRN4"],
+        ["T5", "C5", "1555444334", "2023-03-20", "2023-03-21", "99213", "", "", "1", "MRN5"],  # not on the roster
+    ])
+    ingest(ws)
+    out = close(ws, "2023-03").out_dir
+    assert sorted(p.name for p in out.iterdir()) == ["lines.csv", "manifest.json", "quarantine.csv", "reconciliation.csv", "variance.csv"]
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in out.iterdir())
+    lines = read_csv(out / "lines.csv")
+    assert [(l["transaction_id"], l["credited_wrvu"], l["release"], l["source_row"]) for l in lines] == [
+        ("T1", "1.3000", "RVU23A", "2"), ("T2", "0.2200", "RVU23A", "3"), ("'-T3", "3.1360", "RVU23A", "4"),
+    ]
+    reconciliation = read_csv(out / "reconciliation.csv")
+    assert [(r["employee_id"], r["provider_name"], r["wrvu_period"], r["encounters_period"], r["fte_avg"]) for r in reconciliation] == [
+        ("E1", "'=HYPERLINK(\"x\")", "1.52", "1", "1.00"), ("E2", "Bo", "3.14", "1", "0.27"),  # 0.5 x 17/31 days
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["control_totals"] == {
+        "lines_credited_wrvu": "4.6560", "reconciliation_wrvu_period": "4.6560", "balanced": True,
+    }
+    assert manifest["unassigned_lines"] == [{"npi": "1555444334", "lines": 1, "wrvu": "1.3000"}]
+    assert [r["release"] for r in manifest["fee_schedule_releases"]] == ["RVU23A"]
+    assert manifest["row_counts"] == {"lines": 3, "reconciliation": 2, "quarantine": 1}
+    assert read_csv(out / "quarantine.csv")[0]["field"] == "cpt_code"
+    for path in out.iterdir():
+        assert b"MRN" not in path.read_bytes(), path.name
+    variance = {r["employee_id"]: r for r in read_csv(out / "variance.csv")}
+    assert variance["E1"]["benchmark_p50_ytd"] == "1183.56"  # 4800 x 90/365
+    assert variance["E2"]["benchmark_p50_ytd"] == ""
+
+
+def test_a_closed_period_is_immutable_unless_restated(ws):
+    configure(ws, roster=f"{NPI_A},E1,Ana,Family Medicine,fm,1.0,2023-01-01,\n",
+              plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}], settle: monthly, recoverable: true"))
+    write_extract(ws.inbox / "n1.csv", [["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99213", "", "", "1", "MRN1"]])
+    ingest(ws, run_id="r1")
+    first = close(ws, "2023-03")
+    before = {p.name: p.read_bytes() for p in first.out_dir.iterdir()}
+    again = close(ws, "2023-03")
+    assert again.action == "unchanged" and {p.name: p.read_bytes() for p in first.out_dir.iterdir() if p.is_file()} == before
+    # a late charge for March arrives: March's inputs changed
+    write_extract(ws.inbox / "n2.csv", [
+        ["T2", "C2", NPI_A, "2023-03-30", "2023-04-03", "99214", "", "", "1", "MRN2"],
+        ["T3", "C1", NPI_A, "2023-03-01", "2023-04-03", "99213", "", "", "-1", "MRN1"],
+        ["T4", "C4", NPI_A, "2023-04-03", "2023-04-04", "99215", "", "", "1", "MRN4"],
+    ])
+    ingest(ws, run_id="r2")
+    with pytest.raises(WrvuError, match="2023-03 was closed .* pass --restate"):
+        close(ws, "2023-03")
+    # April's close shows March's restatement split into causes, and pays it through the true-up
+    april = close(ws, "2023-04")
+    variance = read_csv(april.out_dir / "variance.csv")[0]
+    assert (variance["restatement_wrvu"], variance["late_charge_wrvu"], variance["void_wrvu"], variance["flags"]) == (
+        "0.62", "1.92", "-1.30", "restated pace_below_80pct"
+    )
+    assert read_csv(april.out_dir / "reconciliation.csv")[0]["wrvu_ytd"] == "4.72"  # 1.30 + 1.92 - 1.30 + 2.80
+    restated = close(ws, "2023-03", restate=True)
+    assert (restated.revision, restated.out_dir) == (2, first.out_dir / "rev-2")
+    assert {p.name: p.read_bytes() for p in first.out_dir.iterdir() if p.is_file()} == before, "revision 1 is kept"
+    assert query(ws, "select period, revision from closes order by period, revision") == [
+        ("2023-03", 1), ("2023-03", 2), ("2023-04", 1),
+    ]
+
+
+def test_a_period_that_is_not_one_is_refused(ws):
+    with pytest.raises(WrvuError, match="'2023-13' is not a period"):
+        close(ws, "2023-13")
+
+
+def test_a_lost_close_folder_is_written_again(ws):
+    configure(ws, roster=f"{NPI_A},E1,Ana,Family Medicine,fm,1.0,2023-01-01,\n",
+              plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}], settle: monthly"))
+    write_extract(ws.inbox / "n1.csv", [["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99213", "", "", "1", "MRN1"]])
+    ingest(ws)
+    first = close(ws, "2023-03")
+    data = (first.out_dir / "reconciliation.csv").read_bytes()
+    for p in first.out_dir.iterdir():
+        p.unlink()
+    first.out_dir.rmdir()
+    assert close(ws, "2023-03").action == "unchanged"
+    assert (first.out_dir / "reconciliation.csv").read_bytes() == data
+
+
+def test_the_roster_must_name_known_plans(ws):
+    configure(ws, roster=f"{NPI_A},E1,Ana,Family Medicine,nope,1.0,2023-01-01,\n",
+              plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}]"))
+    with pytest.raises(WrvuError, match=r"roster.csv:2: plan_id: 'nope' is not a plan in plans.yaml"):
+        close(ws, "2023-03")
+
+
+def test_csv_cells_are_safe_for_spreadsheets():
+    from transforms.close import csv_bytes
+
+    data = csv_bytes(("a", "b", "c"), [{"a": "=1+1", "b": "@SUM(A1)", "c": Decimal("-1.5")}])
+    assert list(csv.reader(io.StringIO(data.decode()))) == [["a", "b", "c"], ["'=1+1", "'@SUM(A1)", "-1.5"]]

@@ -1,0 +1,462 @@
+"""Period close: the figures of COMPENSATION.md per employee and plan, the variance per employee,
+and the files payroll receives (reconciliation, variance, lines, quarantine, manifest)."""
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import secrets
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+import sql
+from schemas.benchmarks import load_benchmarks
+from schemas.payroll_paid import load_payroll_paid
+from schemas.plans import Plan, load_plans
+from schemas.roster import load_roster
+from schemas.workspace import Workspace
+from transforms.compensation import (
+    ZERO,
+    CloseFigures,
+    FteSpan,
+    Payment,
+    carried_deficit,
+    cents,
+    close_figures,
+    days_in_plan_year,
+    fte_days,
+    plan_year_end,
+    plan_year_start,
+)
+from transforms.errors import WrvuError
+from transforms.warehouse import fetch_dicts, fetch_frame
+
+LINES_PARQUET_ABOVE = 1_000_000
+CONFIG_FILES = ("plans.yaml", "roster.csv", "payroll_paid.csv", "benchmarks.csv", "crediting.yaml", "custom_rvus.csv")
+RECONCILIATION_COLUMNS = (
+    "period", "employee_id", "npi", "provider_name", "specialty", "plan_id", "fte_avg", "wrvu_period", "wrvu_ytd",
+    "threshold_ytd", "earned_ytd", "paid_ytd", "opening_balance", "true_up", "action", "deficit_balance",
+    "encounters_period", "wrvu_per_encounter",
+)
+VARIANCE_COLUMNS = (
+    "period", "employee_id", "npi", "wrvu_period", "wrvu_prior_period", "delta_prior_period", "restatement_wrvu",
+    "late_charge_wrvu", "void_wrvu", "schedule_change_wrvu", "pace_pct_of_threshold", "benchmark_p50_ytd",
+    "benchmark_percentile", "flags",
+)
+QUARANTINE_COLUMNS = ("source_file", "source_row", "field", "reason")
+PACE_FLAG_BELOW_PCT = Decimal(80)
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str  # 2026-03, 2026-Q1 or 2026
+    start: date
+    end: date
+
+    @property
+    def first_month(self) -> str:
+        return f"{self.start:%Y-%m}"
+
+    @property
+    def last_month(self) -> str:
+        return f"{self.end:%Y-%m}"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def prior(self) -> "Period":
+        """The period of the same length just before."""
+        months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+        first = _add_months(self.start, -months)
+        label = {1: f"{first:%Y-%m}", 3: f"{first.year}-Q{(first.month - 1) // 3 + 1}", 12: f"{first.year}"}[months]
+        return parse_period(label)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, monthrange(year, month)[1])
+
+
+def parse_period(text: str) -> Period:
+    """`YYYY-MM`, `YYYY-Qn` or `YYYY`."""
+    if match := re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", text):
+        year, month = int(match[1]), int(match[2])
+        return Period(text, date(year, month, 1), _month_end(year, month))
+    if match := re.fullmatch(r"(\d{4})-Q([1-4])", text.upper()):
+        year, quarter = int(match[1]), int(match[2])
+        return Period(f"{year}-Q{quarter}", date(year, 3 * quarter - 2, 1), _month_end(year, 3 * quarter))
+    if re.fullmatch(r"\d{4}", text):
+        return Period(text, date(int(text), 1, 1), date(int(text), 12, 31))
+    raise WrvuError(f"{text!r} is not a period: use YYYY-MM, YYYY-Qn or YYYY")
+
+
+@dataclass(frozen=True)
+class CloseInputs:
+    plans: dict[str, Plan]
+    roster: pl.DataFrame
+    payroll: pl.DataFrame
+    benchmarks: pl.DataFrame
+
+
+def load_close_inputs(workspace: Workspace) -> CloseInputs:
+    config = workspace.config
+    plans = load_plans(config / "plans.yaml")
+    return CloseInputs(
+        plans=plans,
+        roster=load_roster(config / "roster.csv", set(plans)),
+        payroll=load_payroll_paid(config / "payroll_paid.csv"),
+        benchmarks=load_benchmarks(config / "benchmarks.csv"),
+    )
+
+
+def fte_spans(roster: pl.DataFrame, employee_id: str, plan_id: str) -> list[FteSpan]:
+    rows = roster.filter(employee_id=employee_id, plan_id=plan_id)
+    return [FteSpan(r["effective_from"], r["effective_to"], r["fte"]) for r in rows.iter_rows(named=True)]
+
+
+def payments_of(payroll: pl.DataFrame, employee_id: str) -> list[Payment]:
+    rows = payroll.filter(employee_id=employee_id)
+    return [Payment(r["pay_date"], r["pay_type"], r["amount"]) for r in rows.iter_rows(named=True)]
+
+
+def wrvu_between(months: pl.DataFrame, employee_id: str, plan_id: str, start: date, end: date) -> Decimal:
+    rows = months.filter(
+        (pl.col("employee_id") == employee_id) & (pl.col("plan_id") == plan_id)
+        & (pl.col("period") >= f"{start:%Y-%m}") & (pl.col("period") <= f"{end:%Y-%m}")
+    )
+    return sum(rows["wrvu"].to_list(), ZERO)
+
+
+def figures_at(
+    plan: Plan, period_end: date, months: pl.DataFrame, spans: list[FteSpan], payments: list[Payment],
+    employee_id: str, plan_id: str,
+) -> CloseFigures:
+    """The figures at `period_end`, with the opening balance carried from the plan years before."""
+    year_start = plan_year_start(plan, period_end)
+    opening = ZERO
+    earliest_data = min([s.start for s in spans] + [p.pay_date for p in payments], default=year_start)
+    if earliest_data < year_start and plan.recoverable and plan.deficit_at_year_end == "carry_forward":
+        previous_end = plan_year_end(plan, date(year_start.year - 1, year_start.month, 1))
+        opening = carried_deficit(plan, figures_at(plan, previous_end, months, spans, payments, employee_id, plan_id))
+    wrvu_ytd = wrvu_between(months, employee_id, plan_id, year_start, period_end)
+    return close_figures(plan, period_end, wrvu_ytd, spans, payments, opening)
+
+
+def reconciliation_rows(period: Period, inputs: CloseInputs, months: pl.DataFrame) -> list[dict]:
+    """One row per employee and plan on the roster during the period."""
+    active = inputs.roster.filter(
+        (pl.col("effective_from") <= period.end)
+        & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= period.start))
+    ).sort("effective_from")
+    rows = []
+    for (employee_id, plan_id), group in active.group_by(["employee_id", "plan_id"], maintain_order=True):
+        plan = inputs.plans[plan_id]
+        latest = group.row(-1, named=True)
+        spans = fte_spans(inputs.roster, employee_id, plan_id)
+        payments = payments_of(inputs.payroll, employee_id)
+        figures = figures_at(plan, period.end, months, spans, payments, employee_id, plan_id)
+        in_period = months.filter(
+            (pl.col("employee_id") == employee_id) & (pl.col("plan_id") == plan_id)
+            & (pl.col("period") >= period.first_month) & (pl.col("period") <= period.last_month)
+        )
+        wrvu_period = sum(in_period["wrvu"].to_list(), ZERO)
+        encounters = int(in_period["encounters"].sum())
+        rows.append({
+            "period": period.label,
+            "employee_id": employee_id,
+            "npi": latest["npi"],
+            "provider_name": latest["provider_name"],
+            "specialty": latest["specialty"],
+            "plan_id": plan_id,
+            "fte_avg": fte_days(spans, period.start, period.end) / period.days,
+            "wrvu_period": wrvu_period,
+            "wrvu_ytd": figures.wrvu_ytd,
+            "threshold_ytd": figures.threshold_ytd,
+            "earned_ytd": figures.earned_ytd,
+            "paid_ytd": figures.paid_ytd,
+            "opening_balance": figures.opening_balance,
+            "true_up": figures.true_up,
+            "action": figures.action,
+            "deficit_balance": figures.deficit_balance,
+            "encounters_period": encounters,
+            "wrvu_per_encounter": wrvu_period / encounters if encounters else None,
+            "_plan": plan,
+            "_spans": spans,
+        })
+    return sorted(rows, key=lambda r: (r["employee_id"], r["plan_id"]))
+
+
+def benchmark_percentile(annualised: Decimal, benchmark: dict) -> Decimal:
+    """Position of an annual wRVU figure among p25..p90: linear between them, from (0, 0) below p25,
+    along the p75-p90 slope above p90 (at most 99)."""
+    points = [(ZERO, ZERO)] + [(benchmark[f"p{p}"], Decimal(p)) for p in (25, 50, 75, 90)]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if annualised <= x1:
+            return y0 if x1 == x0 else y0 + (annualised - x0) * (y1 - y0) / (x1 - x0)
+    (x0, y0), (x1, y1) = points[-2], points[-1]
+    beyond = y1 + (annualised - x1) * (y1 - y0) / (x1 - x0) if x1 > x0 else Decimal(99)
+    return min(beyond, Decimal(99))
+
+
+def variance_rows(
+    period: Period, reconciliation: list[dict], inputs: CloseInputs, months: pl.DataFrame,
+    restatements: dict[str, dict], held: dict[str, int],
+) -> list[dict]:
+    """One row per employee: change on the prior period, restatements, pace and benchmark."""
+    prior = period.prior()
+    benchmarks = {r["specialty"]: r for r in inputs.benchmarks.iter_rows(named=True)}
+    rows = []
+    for employee_id in sorted({r["employee_id"] for r in reconciliation}):
+        mine = [r for r in reconciliation if r["employee_id"] == employee_id]
+        wrvu_period = sum((r["wrvu_period"] for r in mine), ZERO)
+        wrvu_prior = sum(
+            (wrvu_between(months, employee_id, r["plan_id"], prior.start, prior.end) for r in mine), ZERO
+        )
+        wrvu_ytd = sum((r["wrvu_ytd"] for r in mine), ZERO)
+        threshold = sum((r["threshold_ytd"] for r in mine), ZERO)
+        restated = restatements.get(employee_id, {})
+        main = mine[-1]
+        benchmark = benchmarks.get(main["specialty"])
+        p50_ytd = percentile = None
+        if benchmark:
+            plan = main["_plan"]
+            year_start = plan_year_start(plan, period.end)
+            year_fraction = fte_days(main["_spans"], year_start, period.end) / days_in_plan_year(plan, period.end)
+            p50_ytd = benchmark["p50"] * year_fraction
+            percentile = benchmark_percentile(wrvu_ytd / year_fraction, benchmark) if year_fraction else None
+        pace = wrvu_ytd * 100 / threshold if threshold else None
+        flags = []
+        if restated.get("restatement_wrvu"):
+            flags.append("restated")
+        if pace is not None and pace < PACE_FLAG_BELOW_PCT:
+            flags.append("pace_below_80pct")
+        if held.get(main["npi"]):
+            flags.append(f"held_lines_{held[main['npi']]}")
+        rows.append({
+            "period": period.label,
+            "employee_id": employee_id,
+            "npi": main["npi"],
+            "wrvu_period": wrvu_period,
+            "wrvu_prior_period": wrvu_prior,
+            "delta_prior_period": wrvu_period - wrvu_prior,
+            "restatement_wrvu": restated.get("restatement_wrvu") or ZERO,
+            "late_charge_wrvu": restated.get("late_charge_wrvu") or ZERO,
+            "void_wrvu": restated.get("void_wrvu") or ZERO,
+            "schedule_change_wrvu": restated.get("schedule_change_wrvu") or ZERO,
+            "pace_pct_of_threshold": pace,
+            "benchmark_p50_ytd": p50_ytd,
+            "benchmark_percentile": percentile,
+            "flags": " ".join(flags),
+        })
+    return rows
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TWO_DECIMALS = {"fte_avg", "wrvu_period", "wrvu_ytd", "threshold_ytd", "wrvu_per_encounter", "wrvu_prior_period",
+                "delta_prior_period", "restatement_wrvu", "late_charge_wrvu", "void_wrvu", "schedule_change_wrvu",
+                "pace_pct_of_threshold", "benchmark_p50_ytd", "benchmark_percentile", "earned_ytd", "paid_ytd",
+                "opening_balance", "true_up", "deficit_balance"}
+
+
+def safe_text(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def cell(column: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return str(cents(value)) if column in TWO_DECIMALS else str(value)
+    if isinstance(value, (int, date)):
+        return str(value)
+    return safe_text(str(value))
+
+
+def csv_bytes(columns: tuple[str, ...], rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([cell(c, row.get(c)) for c in columns])
+    return out.getvalue().encode("utf-8")
+
+
+def lines_frame(con: duckdb.DuckDBPyConnection, period: Period) -> pl.DataFrame:
+    lines = fetch_frame(con, "close/period_lines", {"first_month": period.first_month, "last_month": period.last_month})
+    text = [c for c, t in lines.schema.items() if t == pl.String]
+    prefixes = "".join(re.escape(p) for p in FORMULA_PREFIXES)
+    return lines.with_columns(
+        pl.when(pl.col(c).str.contains(f"^[{prefixes}]")).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in text
+    )
+
+
+def lines_file(lines: pl.DataFrame) -> tuple[str, bytes]:
+    out = io.BytesIO()
+    if lines.height > LINES_PARQUET_ABOVE:
+        lines.write_parquet(out)
+        return "lines.parquet", out.getvalue()
+    lines.write_csv(out, date_format="%Y-%m-%d")
+    return "lines.csv", out.getvalue()
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_bytes(
+    workspace: Workspace, period: Period, files: dict[str, bytes], lines: pl.DataFrame, reconciliation: list[dict],
+    sources: list[dict], releases: list[dict], unassigned: list[dict], quarantined: int,
+) -> bytes:
+    """What the close was computed from and its control totals; no timestamps, so an unchanged close
+    is byte-for-byte identical."""
+    lines_total = sum(lines["credited_wrvu"].to_list(), ZERO) if lines.height else ZERO
+    reconciliation_total = sum((r["wrvu_period"] for r in reconciliation), ZERO)
+    config = {
+        name: sha256_of((workspace.config / name).read_bytes())
+        for name in CONFIG_FILES
+        if (workspace.config / name).is_file()
+    }
+    manifest = {
+        "period": period.label,
+        "period_start": str(period.start),
+        "period_end": str(period.end),
+        "software": {"wrvu": version("wrvu")},
+        "input_files": [{"path": s["source_file"], "sha256": s["source_sha256"], "lines": s["lines"]} for s in sources],
+        "fee_schedule_releases": [
+            {"release": r["release"], "source": r["source_name"], "sha256": r["source_sha256"]} for r in releases
+        ],
+        "config_sha256": config | {"wrvu.yaml": sha256_of((workspace.root / "wrvu.yaml").read_bytes())},
+        "row_counts": {"lines": lines.height, "reconciliation": len(reconciliation), "quarantine": quarantined},
+        "control_totals": {
+            "lines_credited_wrvu": str(lines_total),
+            "reconciliation_wrvu_period": str(reconciliation_total),
+            "balanced": lines_total == reconciliation_total,
+        },
+        "unassigned_lines": [
+            {"npi": u["npi"], "lines": u["lines"], "wrvu": str(u["wrvu"])} for u in unassigned
+        ],
+        "files_sha256": {name: sha256_of(data) for name, data in sorted(files.items())},
+    }
+    return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class CloseBuild:
+    period: Period
+    files: dict[str, bytes]
+    control_total: Decimal
+    reconciliation: list[dict]
+
+    @property
+    def content_sha256(self) -> str:
+        digest = hashlib.sha256()
+        for name, data in sorted(self.files.items()):
+            digest.update(name.encode() + b"\0" + sha256_of(data).encode())
+        return digest.hexdigest()
+
+
+def build_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, period: Period, inputs: CloseInputs) -> CloseBuild:
+    """Compute every file of the close from the warehouse (whose roster the caller has refreshed)."""
+    months_params = {"first_month": period.first_month, "last_month": period.last_month}
+    months = fetch_frame(con, "close/employee_month_totals", {"last_month": period.last_month})
+    reconciliation = reconciliation_rows(period, inputs, months)
+    restatements = {r["employee_id"]: r for r in fetch_dicts(con, "close/restatements", {"first_month": period.first_month})}
+    held = {r["npi"]: r["lines"] for r in fetch_dicts(con, "close/held_lines", months_params)}
+    variance = variance_rows(period, reconciliation, inputs, months, restatements, held)
+    lines = lines_frame(con, period)
+    quarantine = fetch_dicts(con, "close/period_quarantine", {"start": period.start, "end": period.end})
+    lines_name, lines_data = lines_file(lines)
+    files = {
+        "reconciliation.csv": csv_bytes(RECONCILIATION_COLUMNS, reconciliation),
+        "variance.csv": csv_bytes(VARIANCE_COLUMNS, variance),
+        lines_name: lines_data,
+        "quarantine.csv": csv_bytes(QUARANTINE_COLUMNS, quarantine),
+    }
+    files["manifest.json"] = manifest_bytes(
+        workspace, period, files, lines, reconciliation,
+        sources=fetch_dicts(con, "close/period_sources", months_params),
+        releases=fetch_dicts(con, "close/period_releases", months_params),
+        unassigned=fetch_dicts(con, "close/unassigned_lines", months_params),
+        quarantined=len(quarantine),
+    )
+    control_total = sum(lines["credited_wrvu"].to_list(), ZERO) if lines.height else ZERO
+    return CloseBuild(period, files, control_total, reconciliation)
+
+
+@dataclass(frozen=True)
+class CloseOutcome:
+    period: str
+    revision: int
+    out_dir: Path
+    action: str  # closed | restated | unchanged
+
+
+def write_atomically(out_dir: Path, files: dict[str, bytes]) -> None:
+    """All files or none: written owner-only into a temporary sibling folder, then renamed into place."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out_dir.parent / f".{out_dir.name}.{secrets.token_hex(4)}.partial"
+    temporary.mkdir(mode=0o700)
+    for name, data in files.items():
+        fd = os.open(temporary / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    os.rename(temporary, out_dir)
+
+
+def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: CloseBuild, restate: bool) -> CloseOutcome:
+    """Record the close and write its folder. A closed period is never silently rewritten: the same
+    content again is a no-op; different content needs `restate`, which adds revision N in rev-N/."""
+    label = build.period.label
+    latest = fetch_dicts(con, "close/latest_revision", {"period": label})
+    latest = latest[0] if latest else None
+    if latest and latest["content_sha256"] == build.content_sha256:
+        out_dir = Path(latest["out_dir"])
+        if not out_dir.is_dir():  # recorded, but the folder was lost (crash or deletion): write it again
+            write_atomically(out_dir, build.files)
+        return CloseOutcome(label, latest["revision"], out_dir, "unchanged")
+    if latest and not restate:
+        raise WrvuError(
+            f"{label} was closed (revision {latest['revision']}, {latest['out_dir']}) and its inputs have changed "
+            "since; pass --restate to write a new revision (the earlier one is kept)"
+        )
+    revision = latest["revision"] + 1 if latest else 1
+    period_dir = workspace.out / label
+    out_dir = period_dir if revision == 1 else period_dir / f"rev-{revision}"
+    if out_dir.exists():
+        raise WrvuError(f"{out_dir}: exists but no close of {label} revision {revision} is recorded; move it aside")
+    params = {"first_month": build.period.first_month, "last_month": build.period.last_month}
+    con.execute("begin transaction")
+    try:
+        con.execute(sql.load("close/insert_close"), {
+            "period": label, "revision": revision, "out_dir": str(out_dir), "content_sha256": build.content_sha256,
+            "control_total_wrvu": build.control_total, "manifest": build.files["manifest.json"].decode(),
+        })
+        con.execute(sql.load("close/snapshot_lines"), {**params, "close_period": label, "revision": revision})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    # after the commit: a crash before the rename leaves a recorded close whose folder the next
+    # `wrvu close` of the period writes again (same content), never a folder without a record
+    write_atomically(out_dir, build.files)
+    return CloseOutcome(label, revision, out_dir, "restated" if revision > 1 else "closed")

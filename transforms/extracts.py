@@ -1,0 +1,133 @@
+"""Reading claim extracts (CSV, gzipped CSV, Parquet) into canonical text columns.
+
+Every value is read as text so that validation, not the reader, decides what is wrong with a row;
+each row keeps its spreadsheet row number (`source_row`, the header being row 1) for lineage.
+"""
+
+import codecs
+import gzip
+import hashlib
+import shutil
+from pathlib import Path
+
+import polars as pl
+
+from schemas.column_map import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ColumnMap
+from transforms.errors import InputError
+
+EXTRACT_SUFFIXES = (".csv", ".csv.gz", ".parquet")
+CHUNK_BYTES = 1 << 24
+
+
+def is_extract(path: Path) -> bool:
+    return path.name.lower().endswith(EXTRACT_SUFFIXES)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_extract(path: Path, column_map: ColumnMap, staging_dir: Path) -> pl.DataFrame:
+    """The extract's rows as canonical text columns plus `source_row`; raises InputError for a file
+    that cannot be read or lacks a required column."""
+    if path.stat().st_size == 0:
+        raise InputError(path, None, None, "empty file (no header row)")
+    if path.name.lower().endswith(".parquet"):
+        return _read_parquet(path, column_map)
+    csv_path = _utf8_csv(path, staging_dir)
+    try:
+        headers = pl.scan_csv(csv_path, infer_schema=False).collect_schema().names()
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(path, 1, None, f"unreadable CSV header ({_first_line(exc)})") from exc
+    selection = _column_selection(path, headers, column_map)
+    try:
+        frame = pl.scan_csv(csv_path, infer_schema=False).select(selection).collect()
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(path, None, None, f"unreadable CSV ({_first_line(exc)})") from exc
+    return frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+
+
+def _read_parquet(path: Path, column_map: ColumnMap) -> pl.DataFrame:
+    try:
+        scan = pl.scan_parquet(path)
+        schema = scan.collect_schema()
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(path, None, None, f"not a readable Parquet file ({_first_line(exc)})") from exc
+    selection = _column_selection(path, schema.names(), column_map)
+    date_format = column_map.date_format or "%Y-%m-%d"
+    # typed columns become the text a CSV would carry, so one validator serves both formats
+    as_text = [
+        pl.col(name).dt.strftime(date_format).alias(name)
+        if schema[_source_of(expr)].is_temporal()
+        else pl.col(name).cast(pl.String).alias(name)
+        for expr, name in ((e, e.meta.output_name()) for e in selection)
+    ]
+    frame = scan.select(selection).select(as_text).collect()
+    return frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+
+
+def _source_of(expr: pl.Expr) -> str:
+    return expr.meta.root_names()[0]
+
+
+def _column_selection(path: Path, headers: list[str], column_map: ColumnMap) -> list[pl.Expr]:
+    """Source columns renamed to canonical names; headers match trimmed and case-insensitively."""
+    by_key = {}
+    for header in headers:
+        by_key.setdefault(header.strip().lower(), header)
+    selection, missing = [], []
+    for canonical in CANONICAL_COLUMNS:
+        wanted = column_map.source_header(canonical)
+        header = by_key.get(wanted.strip().lower())
+        if header is not None:
+            selection.append(pl.col(header).alias(canonical))
+        elif canonical in REQUIRED_COLUMNS:
+            missing.append(canonical if wanted == canonical else f"{canonical} (mapped from {wanted!r})")
+    if missing:
+        raise InputError(
+            path,
+            1,
+            None,
+            f"missing required columns: {', '.join(missing)}; headers found: {', '.join(repr(h) for h in headers)}",
+        )
+    return selection
+
+
+def _utf8_csv(path: Path, staging_dir: Path) -> Path:
+    """The CSV as UTF-8 on disk: gunzipped and re-encoded from Latin-1 into the staging folder
+    when needed (polars reads UTF-8 only; a BOM is fine)."""
+    source = path
+    if path.name.lower().endswith(".gz"):
+        source = staging_dir / (path.name[:-3] + ".gunzipped")
+        try:
+            with gzip.open(path, "rb") as packed, source.open("wb") as plain:
+                shutil.copyfileobj(packed, plain, CHUNK_BYTES)
+        except (OSError, EOFError) as exc:
+            raise InputError(path, None, None, f"not a readable gzip file ({exc})") from exc
+    if _is_utf8(source):
+        return source
+    transcoded = staging_dir / (path.name + ".utf8")
+    with source.open("rb") as latin1, transcoded.open("w", encoding="utf-8", newline="") as utf8:
+        while chunk := latin1.read(CHUNK_BYTES):
+            utf8.write(chunk.decode("latin-1"))
+    return transcoded
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(CHUNK_BYTES):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
