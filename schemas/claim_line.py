@@ -26,7 +26,7 @@ MAX_ABS_UNITS = 9999
 class ClaimCheck:
     name: str
     field: str
-    ok: pl.Expr  # true where the row passes
+    ok: pl.Expr  # true where the row passes (a value another check rejects passes here)
     reason: pl.Expr  # the sentence for a row that fails
 
 
@@ -47,17 +47,17 @@ def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
                    _quoted("service_date") + pl.lit(f" is not a date in the format {date_format}")),
         ClaimCheck("post_date_parses", "post_date", pl.col("post_date_parsed").is_not_null(),
                    _quoted("post_date") + pl.lit(f" is not a date in the format {date_format}")),
-        ClaimCheck("service_date_not_future", "service_date", pl.col("service_date_parsed") <= today,
+        ClaimCheck("service_date_not_future", "service_date", (pl.col("service_date_parsed") <= today).fill_null(True),
                    pl.lit("service date ") + pl.col("service_date_parsed").cast(pl.String) + pl.lit(" is in the future")),
         ClaimCheck("service_date_not_after_post_date", "service_date",
-                   pl.col("service_date_parsed") <= pl.col("post_date_parsed"),
+                   (pl.col("service_date_parsed") <= pl.col("post_date_parsed")).fill_null(True),
                    pl.lit("service date ") + pl.col("service_date_parsed").cast(pl.String)
                    + pl.lit(" is after post date ") + pl.col("post_date_parsed").cast(pl.String)),
         ClaimCheck("cpt_code_is_a_code", "cpt_code", pl.col("cpt_code_parsed").str.contains(r"^[A-Z0-9]{5}$"),
                    _quoted("cpt_code") + pl.lit(" is not a CPT/HCPCS code")),
         ClaimCheck("units_whole_number", "units", pl.col("units_parsed").is_not_null(),
                    _quoted("units") + pl.lit(" is not a whole number of units")),
-        ClaimCheck("units_plausible", "units", pl.col("units_parsed").abs() <= MAX_ABS_UNITS,
+        ClaimCheck("units_plausible", "units", (pl.col("units_parsed").abs() <= MAX_ABS_UNITS).fill_null(True),
                    _quoted("units") + pl.lit(f" is an implausible number of units (beyond +/-{MAX_ABS_UNITS})")),
         ClaimCheck("place_of_service_digits", "place_of_service", pl.col("place_of_service").str.contains(r"^\d{0,2}$"),
                    _quoted("place_of_service") + pl.lit(" is not a place of service (1-2 digits)")),

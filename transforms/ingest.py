@@ -164,7 +164,8 @@ def merge_run(
         store_roster(con, roster)
         con.register("staged_plan_pins", plan_pins)
         basis = credit_basis(con, policy, custom_rvus, roster, plan_pins)
-        recredit_all = _get_setting(con, "credit_basis") != basis
+        previous_basis = _get_setting(con, "credit_basis")
+        recredit_all = previous_basis is not None and previous_basis != basis
         params = {"run_id": run_id}
         if staged:
             con.execute(sql.load("ingest/sequence_run_lines"), {"accepted_files": [s.accepted_path for s in staged]})
