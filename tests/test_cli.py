@@ -86,3 +86,15 @@ def test_demo_shows_the_2021_revaluation(tmp_path):
 def test_the_installed_command_runs():
     result = subprocess.run([Path(sys.executable).parent / "wrvu", "--version"], capture_output=True, text=True)
     assert result.returncode == 0 and "0.1.0" in result.stdout
+
+
+def test_serve_registers_the_nightly_cron(workspace, monkeypatch):
+    from prefect import Flow
+
+    served = {}
+    monkeypatch.setattr(Flow, "serve", lambda self, **kwargs: served.update(kwargs, flow=self.name))
+    (workspace.root / "wrvu.yaml").write_text('serve: {cron: "30 1 * * *", timezone: America/Chicago}\n')
+    result = CliRunner().invoke(cli, ["serve", "--workspace", str(workspace.root)])
+    assert result.exit_code == 0, result.output
+    assert served["flow"] == "nightly_ingest" and served["parameters"] == {"workspace_root": str(workspace.root)}
+    assert served["schedules"][0].cron == "30 1 * * *" and served["schedules"][0].timezone == "America/Chicago"

@@ -193,3 +193,47 @@ def test_csv_cells_are_safe_for_spreadsheets():
 
     data = csv_bytes(("a", "b", "c"), [{"a": "=1+1", "b": "@SUM(A1)", "c": Decimal("-1.5")}])
     assert list(csv.reader(io.StringIO(data.decode()))) == [["a", "b", "c"], ["'=1+1", "'@SUM(A1)", "-1.5"]]
+
+
+def test_a_deficit_carries_into_the_next_plan_year(ws):
+    configure(
+        ws,
+        roster=f"{NPI_A},E1,Ana,Family Medicine,fm,1.0,2023-01-01,\n",
+        plans=plans_yaml(fm="threshold_wrvu: 10, tiers: [{from: 0, rate: 100}], settle: annual, recoverable: true, "
+                            "deficit_at_year_end: carry_forward").replace("threshold_wrvu: 4800, ", ""),
+    )
+    write_extract(ws.inbox / "n.csv", [
+        ["T1", "C1", NPI_A, "2023-06-01", "2023-06-02", "99215", "", "", "1", "MRN1"],   # 2.80 of 10 in 2023
+        ["T2", "C2", NPI_A, "2024-01-10", "2024-01-11", "99215", "", "", "4", "MRN2"],   # 11.20 in 2024
+    ])
+    load_schedule_files(ws, [PPRRVU / "RVU24A" / "PPRRVU24_JAN.csv"])
+    ingest(ws)
+    december = read_csv(close(ws, "2023-12").out_dir / "reconciliation.csv")[0]
+    assert (december["true_up"], december["action"], december["deficit_balance"]) == ("-720.00", "recover", "-720.00")
+    january = read_csv(close(ws, "2024-01").out_dir / "reconciliation.csv")[0]
+    # 2024: (11.20 - 10 x 31/366) x $100 = 1035.30, less the carried 720.00
+    assert (january["opening_balance"], january["threshold_ytd"], january["true_up"], january["action"]) == (
+        "-720.00", "0.85", "315.30", "hold"
+    )
+
+
+def test_a_plan_pinned_to_a_release_prices_its_clinicians_on_it(workspace):
+    load_schedule_files(workspace, [PPRRVU / "RVU20D" / "PPRRVU20_OCT.csv", PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv"])
+    configure(workspace, roster=f"{NPI_A},E1,Ana,Family Medicine,frozen,1.0,2021-01-01,\n{NPI_B},E2,Bo,Cardiology,current,1.0,2021-01-01,\n",
+              plans=plans_yaml(frozen="tiers: [{from: 0, rate: 48}], schedule_basis: RVU20D",
+                               current="tiers: [{from: 0, rate: 48}]"))
+    write_extract(workspace.inbox / "n.csv", [
+        ["T1", "C1", NPI_A, "2021-03-01", "2021-03-02", "99213", "", "", "1", "MRN1"],
+        ["T2", "C2", NPI_B, "2021-03-01", "2021-03-02", "99213", "", "", "1", "MRN2"],
+    ])
+    ingest(workspace)
+    assert query(workspace, "select npi, release, credited_wrvu from claim_lines order by npi") == [
+        (NPI_A, "RVU20D", Decimal("0.9700")), (NPI_B, "RVU21A", Decimal("1.3000")),
+    ]
+
+
+def test_roster_rows_of_one_npi_may_not_overlap(ws):
+    configure(ws, roster=f"{NPI_A},E1,Ana,Family Medicine,fm,1.0,2023-01-01,\n{NPI_A},E1,Ana,Family Medicine,fm,0.5,2023-06-01,\n",
+              plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}]"))
+    with pytest.raises(WrvuError, match=r"roster.csv:3: effective_from: NPI 1234567893 overlaps its row 2"):
+        close(ws, "2023-03")
