@@ -30,6 +30,7 @@ def validate(*rows: dict, date_format: str | None = None):
         ({"service_date": "2027-01-01", "post_date": "2027-01-02"}, "service_date", "service date 2027-01-01 is in the future"),
         ({"service_date": "2021-02-03"}, "service_date", "service date 2021-02-03 is after post date 2021-02-02"),
         ({"post_date": "02/02/2021"}, "post_date", "'02/02/2021' is not a date in the format %Y-%m-%d"),
+        ({"service_date": "21-02-01"}, "service_date", "'21-02-01' is not a date in the format %Y-%m-%d"),
         ({"cpt_code": "NO SHOW"}, "cpt_code", "'NO SHOW' is not a CPT/HCPCS code"),
         ({"cpt_code": "UNAPPLIED PAYMENT"}, "cpt_code", "'UNAPPLIED PAYMENT' is not a CPT/HCPCS code"),
         ({"modifier_1": "2"}, "modifier_1", "'2' is not a modifier (two letters or digits)"),

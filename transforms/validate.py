@@ -15,6 +15,7 @@ from transforms.codes import normalised_code, normalised_modifier
 
 ISO_DATE = "%Y-%m-%d"
 WHOLE_NUMBER = r"^[+-]?\d+(\.0*)?$"
+FIRST_PLAUSIBLE_YEAR = 1900
 
 
 @dataclass(frozen=True)
@@ -31,14 +32,20 @@ def prepare(raw: pl.DataFrame, date_format: str) -> pl.DataFrame:
     ]
     units = pl.col("units")
     return raw.select("source_row", *text).with_columns(
-        pl.col("service_date").str.to_date(date_format, strict=False).alias("service_date_parsed"),
-        pl.col("post_date").str.to_date(date_format, strict=False).alias("post_date_parsed"),
+        _plausible_date(pl.col("service_date"), date_format).alias("service_date_parsed"),
+        _plausible_date(pl.col("post_date"), date_format).alias("post_date_parsed"),
         normalised_code(pl.col("cpt_code")).alias("cpt_code_parsed"),
         *[normalised_modifier(pl.col(m)).alias(f"{m}_parsed") for m in MODIFIERS],
         pl.when(units.str.contains(WHOLE_NUMBER))
         .then(units.str.replace(r"\.0*$", "").str.replace(r"^\+", "").cast(pl.Int64, strict=False))
         .alias("units_parsed"),
     )
+
+
+def _plausible_date(text: pl.Expr, date_format: str) -> pl.Expr:
+    """The date, or null: `%Y` happily reads `1/5/24` as the year 24, which no claim is from."""
+    parsed = text.str.to_date(date_format, strict=False)
+    return pl.when(parsed.dt.year() >= FIRST_PLAUSIBLE_YEAR).then(parsed)
 
 
 def first_failures(prepared: pl.DataFrame, checks: list[ClaimCheck]) -> pl.DataFrame:
