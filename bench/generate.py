@@ -18,8 +18,8 @@ PROVIDERS = 2000
 FIRST_DAY, DAYS = "2022-01-01", 3 * 365
 
 
-def generate_extract(path: str, lines: int, seed: float = 0.42) -> None:
-    """Write `lines` rows of CSV to `path`."""
+def generate_extract(path: str, lines: int, seed: float = 0.42, id_prefix: str = "TX") -> None:
+    """Write `lines` rows of CSV to `path`; transaction ids are `id_prefix` and a number."""
     con = duckdb.connect()
     con.execute("select setseed($seed)", {"seed": seed})
     mix = [(code, modifier, sum(w for _, _, w in CODE_MIX[: i + 1])) for i, (code, modifier, _) in enumerate(CODE_MIX)]
@@ -52,7 +52,7 @@ def generate_extract(path: str, lines: int, seed: float = 0.42) -> None:
             asof join code_mix on draws.code_draw < code_mix.upto
         )
         select
-            'TX' || lpad(cast(i as varchar), 10, '0') as transaction_id,
+            $id_prefix || lpad(cast(i as varchar), 10, '0') as transaction_id,
             'CL' || lpad(cast(i // 2 as varchar), 10, '0') as claim_id,
             case when kind < 0.001 then '1234567890' else npi end as rendering_npi,
             case when kind between 0.001 and 0.002 then '2023-02-30' else strftime(service_date, '%Y-%m-%d') end
@@ -67,7 +67,7 @@ def generate_extract(path: str, lines: int, seed: float = 0.42) -> None:
         from lines
         order by i
         """,
-        params={"providers": PROVIDERS, "days": DAYS, "lines": lines, "first_day": FIRST_DAY},
+        params={"providers": PROVIDERS, "days": DAYS, "lines": lines, "first_day": FIRST_DAY, "id_prefix": id_prefix},
     )
     relation.write_csv(path, header=True)
     con.close()

@@ -1,0 +1,137 @@
+"""The performance benchmark: `.venv/bin/python -m bench.run [--sizes 1,5] [--skip-close]`.
+
+In one run, on the same synthetic extracts (bench/generate.py, cached in bench/data/):
+- the floor: one DuckDB query that reads the CSV, as-of joins the fee schedule and groups by
+  provider and month: what reading the data costs, with nothing of ours;
+- `wrvu ingest` end to end (a fresh workspace per size, the real command, Prefect included);
+- a second night adding 1% new lines to the largest workspace;
+- `wrvu close` of one month for the 2,000 providers of that workspace.
+It prints the marginal cost per million lines of each (time at the largest size minus time at the
+smallest, over the difference in millions), their ratio, the fixed overhead (the time at zero lines
+extrapolated), and the peak memory of each command.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from bench.generate import generate_extract
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+DATA = BENCH / "data"
+WRVU = Path(sys.executable).parent / "wrvu"
+SCHEDULES = [REPO / "tests" / "fixtures" / "pprrvu" / p for p in
+             ("RVU21A/PPRRVU21_JAN.csv", "RVU23A/PPRRVU23_JAN.csv", "RVU24A/PPRRVU24_JAN.csv")]
+PLANS = "plans:\n  bench: {model: base_plus_production, threshold_wrvu: 4800, tiers: [{from: 0, rate: 48}], settle: monthly}\n"
+FLOOR_QUERY = """
+with lines as (
+    select * from read_csv($path, header = true, all_varchar = true)
+),
+typed as (
+    select rendering_npi as npi, try_cast(service_date as date) as service_date, cpt_code,
+           try_cast(units as integer) as units
+    from lines
+),
+priced as (
+    select typed.npi, strftime(typed.service_date, '%Y-%m') as period, schedule_rows.work_rvu * typed.units as wrvu
+    from typed
+    asof join schedule_release_intervals as releases on typed.service_date >= releases.effective_from
+    left join schedule_rows
+        on schedule_rows.release = releases.release and schedule_rows.cpt_code = typed.cpt_code
+        and schedule_rows.modifier = ''
+)
+select npi, period, sum(wrvu) as wrvu, count(*) as lines from priced group by npi, period
+"""
+
+
+def extract(millions: float, name: str | None = None, seed: float = 0.42, id_prefix: str = "TX") -> Path:
+    path = DATA / (name or f"claims_{millions:g}M.csv")
+    if not path.exists():
+        DATA.mkdir(exist_ok=True)
+        print(f"generating {path.name} ...", flush=True)
+        generate_extract(str(path), int(millions * 1_000_000), seed, id_prefix)
+    return path
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (GB) of a child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{child.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024 / 1024
+
+
+def fresh_workspace(name: str) -> Path:
+    root = DATA / "workspaces" / name
+    shutil.rmtree(root, ignore_errors=True)
+    subprocess.run([WRVU, "init", root], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([WRVU, "schedule", "load", *SCHEDULES, "--workspace", root], check=True, stdout=subprocess.DEVNULL)
+    return root
+
+
+def floor_seconds(workspace: Path, path: Path) -> float:
+    con = duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True)
+    started = time.perf_counter()
+    con.execute(FLOOR_QUERY, {"path": str(path)}).fetchall()
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed
+
+
+def roster_for(workspace: Path, path: Path) -> None:
+    """Every NPI of the extract on the roster, so the close has 2,000 providers to pay."""
+    npis = duckdb.sql("select distinct rendering_npi from read_csv($p, all_varchar = true) where rendering_npi <> '1234567890'",
+                      params={"p": str(path)}).fetchall()
+    rows = "".join(f"{npi},E{i:05d},Provider {i},Family Medicine,bench,1.0,2022-01-01,\n" for i, (npi,) in enumerate(npis))
+    (workspace / "config" / "roster.csv").write_text(
+        "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to\n" + rows)
+    (workspace / "config" / "plans.yaml").write_text(PLANS)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1,5", help="extract sizes in millions of lines (smallest and largest)")
+    args = parser.parse_args()
+    sizes = [float(s) for s in args.sizes.split(",")]
+    results = {}
+    for millions in sizes:
+        path = extract(millions)
+        workspace = fresh_workspace(f"{millions:g}M")
+        roster_for(workspace, path)
+        floor_seconds(workspace, path)  # warm the file cache for both
+        floor = floor_seconds(workspace, path)
+        ingest, ingest_gb = timed([str(WRVU), "ingest", str(path), "--workspace", str(workspace)])
+        results[millions] = {"floor": floor, "ingest": ingest, "ingest_gb": ingest_gb, "workspace": workspace}
+        print(f"{millions:g}M lines: floor {floor:.2f} s, wrvu ingest {ingest:.2f} s (peak {ingest_gb:.2f} GB)", flush=True)
+
+    small, large = results[sizes[0]], results[sizes[-1]]
+    span = sizes[-1] - sizes[0]
+    marginal_floor = (large["floor"] - small["floor"]) / span
+    marginal_ingest = (large["ingest"] - small["ingest"]) / span
+    fixed = small["ingest"] - marginal_ingest * sizes[0]
+    print(f"\nmarginal cost per million lines: floor {marginal_floor:.2f} s, ingest {marginal_ingest:.2f} s, "
+          f"ratio {marginal_ingest / marginal_floor:.2f} (target <= 2.0)")
+    print(f"fixed overhead of wrvu ingest: {fixed:.2f} s (target < 15 s)")
+    print(f"peak memory of wrvu ingest at {sizes[-1]:g}M: {large['ingest_gb']:.2f} GB (target < 4 GB)")
+
+    workspace = large["workspace"]
+    increment = extract(sizes[-1] / 100, name=f"increment_{sizes[-1]:g}M.csv", seed=0.77, id_prefix="NX")
+    night, night_gb = timed([str(WRVU), "ingest", str(increment), "--workspace", str(workspace)])
+    print(f"1% incremental night: {night:.2f} s = {100 * night / large['ingest']:.1f}% of the full ingest "
+          f"(target < 15%), peak {night_gb:.2f} GB")
+    close, close_gb = timed([str(WRVU), "close", "2024-06", "--workspace", str(workspace)])
+    print(f"wrvu close of 2024-06 for 2,000 providers: {close:.2f} s (target < 10 s), peak {close_gb:.2f} GB")
+
+
+if __name__ == "__main__":
+    main()
