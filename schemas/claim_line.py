@@ -1,8 +1,9 @@
 """The canonical claim line (CONTRACT.md) and the checks that send a row to quarantine.
 
 Each check is a vectorised polars expression over the *prepared* frame (raw text trimmed, plus the
-parsed `*_parsed` columns), with the field it blames and the reason it gives; the pandera schema is
-built from the same checks, so the rule and its message live in one place.
+parsed `*_parsed` columns), with the field it blames and the reason it gives, so a rule and its
+message live in one place; one pass evaluates them all. The pandera model `AcceptedClaimLine` then
+guards what is stored: every accepted line, typed.
 """
 
 from dataclasses import dataclass
@@ -11,7 +12,6 @@ from datetime import date
 import pandera.polars as pa
 import polars as pl
 
-from transforms.codes import npi_check_digit_ok
 
 FIELD_ORDER = (
     "transaction_id", "claim_id", "rendering_npi", "service_date", "post_date", "cpt_code",
@@ -41,7 +41,7 @@ def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
         for field in REQUIRED_VALUES
     ]
     checks += [
-        ClaimCheck("npi_check_digit", "rendering_npi", npi_check_digit_ok(pl.col("rendering_npi")),
+        ClaimCheck("npi_check_digit", "rendering_npi", pl.col("rendering_npi_valid"),
                    _quoted("rendering_npi") + pl.lit(" is not a 10-digit NPI with a valid check digit")),
         ClaimCheck("service_date_parses", "service_date", pl.col("service_date_parsed").is_not_null(),
                    _quoted("service_date") + pl.lit(f" is not a date in the format {date_format}")),
@@ -68,20 +68,6 @@ def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
         for m in MODIFIERS
     ]
     return sorted(checks, key=lambda c: FIELD_ORDER.index(c.field))
-
-
-def claim_line_schema(checks: list[ClaimCheck]) -> pa.DataFrameSchema:
-    """The pandera schema of a prepared claim line: text columns, and every check as a frame-level check
-    (a null result, from a value that did not parse, fails)."""
-    columns = {field: pa.Column(str, nullable=False) for field in FIELD_ORDER}
-    return pa.DataFrameSchema(
-        columns,
-        checks=[
-            pa.Check(lambda data, ok=check.ok: data.lazyframe.select(ok.fill_null(False)), name=check.name)
-            for check in checks
-        ],
-        name="claim_line",
-    )
 
 
 class AcceptedClaimLine(pa.DataFrameModel):

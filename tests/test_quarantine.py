@@ -78,3 +78,11 @@ def test_every_row_is_accepted_or_quarantined():
     result = validate(*rows)
     assert result.accepted.height + result.quarantined.height == len(rows)
     assert sorted(result.accepted["source_row"].to_list() + result.quarantined["source_row"].to_list()) == [2, 3, 4, 5, 6]
+
+
+def test_the_patient_hash_is_hmac_sha256_with_the_workspace_key():
+    import hashlib
+    import hmac
+
+    expected = hmac.new(KEY, b"MRN1", hashlib.sha256).hexdigest()
+    assert validate(GOOD).accepted["patient_hash"][0] == expected
