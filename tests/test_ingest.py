@@ -162,3 +162,25 @@ def test_patient_identifiers_are_never_stored(ws):
     for table, column in text_columns:
         hits = query(ws, f'select count(*) from "{table}" where "{column}" like \'%SECRET-MRN%\'')
         assert hits == [(0,)], f"{table}.{column}"
+
+
+def test_large_files_are_staged_in_batches_with_the_same_result(ws):
+    from tests.ingest_helpers import TODAY
+    from transforms import ingest as ingest_module
+    from transforms import warehouse
+
+    rows = [[f"T{i}", "C1", NPI_A, "2021-02-01", "2021-02-02", "99213", "", "", "1", f"MRN{i}"] for i in range(5)]
+    rows.append(["T2", "C1", NPI_A, "2021-02-01", "2021-02-02", "99214", "", "", "1", "MRN2"])  # corrects row 4
+    path = write_extract(ws.inbox / "big.csv", rows)
+    staging = ws.root / "staging"
+    staging.mkdir()
+    with warehouse.connect(ws.warehouse) as con:
+        extracts, _ = ingest_module.discover_extracts(con, ws, [path], None)
+    staged = ingest_module.stage_extract(ws, extracts[0], 1, staging, TODAY, bytes(32), chunk_rows=2)
+    assert (staged.rows_read, len(list(staging.glob("0001.*.accepted.parquet")))) == (6, 3)
+
+
+def test_a_header_only_file_is_accounted_for(ws):
+    write_extract(ws.inbox / "empty.csv", [])
+    summary = ingest(ws)
+    assert accounting(summary) == [(0, 0, 0, 0, 0)]

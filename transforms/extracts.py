@@ -31,9 +31,22 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_extract(path: Path, column_map: ColumnMap, staging_dir: Path) -> pl.DataFrame:
-    """The extract's rows as canonical text columns plus `source_row`; raises InputError for a file
-    that cannot be read or lacks a required column."""
+def iter_batches(path: Path, scan: pl.LazyFrame, chunk_rows: int):
+    """The scan's rows in batches of about `chunk_rows`, streamed: memory stays bounded by a batch."""
+    batches = scan.collect_batches(chunk_size=chunk_rows)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except pl.exceptions.PolarsError as exc:
+            raise InputError(path, None, None, f"unreadable ({_first_line(exc)})") from exc
+        yield batch
+
+
+def scan_extract(path: Path, column_map: ColumnMap, staging_dir: Path) -> pl.LazyFrame:
+    """The extract's rows as canonical text columns plus `source_row`, lazily; raises InputError for a
+    file that cannot be read or lacks a required column."""
     if path.stat().st_size == 0:
         raise InputError(path, None, None, "empty file (no header row)")
     if path.name.lower().endswith(".parquet"):
@@ -44,14 +57,11 @@ def read_extract(path: Path, column_map: ColumnMap, staging_dir: Path) -> pl.Dat
     except pl.exceptions.PolarsError as exc:
         raise InputError(path, 1, None, f"unreadable CSV header ({_first_line(exc)})") from exc
     selection = _column_selection(path, headers, column_map)
-    try:
-        frame = pl.scan_csv(csv_path, infer_schema=False).select(selection).collect()
-    except pl.exceptions.PolarsError as exc:
-        raise InputError(path, None, None, f"unreadable CSV ({_first_line(exc)})") from exc
-    return frame.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+    scan = pl.scan_csv(csv_path, infer_schema=False).select(selection)
+    return scan.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
 
 
-def _read_parquet(path: Path, column_map: ColumnMap) -> pl.DataFrame:
+def _read_parquet(path: Path, column_map: ColumnMap) -> pl.LazyFrame:
     try:
         scan = pl.scan_parquet(path)
         schema = scan.collect_schema()
@@ -66,7 +76,7 @@ def _read_parquet(path: Path, column_map: ColumnMap) -> pl.DataFrame:
         else pl.col(name).cast(pl.String).alias(name)
         for expr, name in ((e, e.meta.output_name()) for e in selection)
     ]
-    frame = scan.select(selection).select(as_text).collect()
+    frame = scan.select(selection).select(as_text)
     return frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
 
 

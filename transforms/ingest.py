@@ -2,6 +2,7 @@
 into the warehouse in one transaction (duplicates, corrections, crediting, quarantine, aggregates)."""
 
 import fnmatch
+import itertools
 import hashlib
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -18,10 +19,16 @@ from schemas.roster import load_roster
 from schemas.workspace import Workspace
 from transforms.crediting import credit_lines, load_custom_rvus
 from transforms.errors import WrvuError
-from transforms.extracts import file_sha256, is_extract, read_extract
+from transforms.extracts import file_sha256, is_extract, iter_batches, scan_extract
 from transforms.roster import store_roster
 from transforms.validate import validate_claim_lines
 from transforms.warehouse import fetch_dicts
+
+
+# A batch of a million lines takes about 1.5 GB while validated; Parquet parts in LZ4 are quick to
+# write and to read back in the merge.
+STAGING_CHUNK_ROWS = 1_000_000
+STAGING_COMPRESSION = "lz4"
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,7 @@ class StagedExtract:
     started_at: datetime
     rows_read: int
     rows_quarantined: int
-    accepted_path: str
+    accepted_path: str  # a glob of the Parquet parts
     quarantine_path: str
 
 
@@ -86,35 +93,45 @@ def discover_extracts(
 
 
 def stage_extract(
-    workspace: Workspace, extract: Extract, file_seq: int, staging_dir: Path, today: date, patient_key: bytes
+    workspace: Workspace, extract: Extract, file_seq: int, staging_dir: Path, today: date, patient_key: bytes,
+    chunk_rows: int = STAGING_CHUNK_ROWS,
 ) -> StagedExtract:
-    """Read, map and validate one extract; accepted and quarantined rows go to Parquet in `staging_dir`."""
+    """Read, map and validate one extract in batches (memory stays bounded by a batch); accepted and
+    quarantined rows go to Parquet parts in `staging_dir`."""
     started_at = datetime.now()
     path = Path(extract.path)
     column_map = load_column_map(workspace.config, extract.column_map) if extract.column_map else CANONICAL_LAYOUT
-    raw = read_extract(path, column_map, staging_dir)
-    validated = validate_claim_lines(raw, date_format=column_map.date_format, today=today, patient_key=patient_key)
     lineage = [
         pl.lit(file_seq, pl.Int32).alias("file_seq"),
         pl.lit(str(path)).alias("source_file"),
         pl.lit(extract.sha256).alias("source_sha256"),
     ]
-    accepted_path = staging_dir / f"{file_seq:04d}.accepted.parquet"
-    validated.accepted.with_columns(lineage).write_parquet(accepted_path)
-    quarantine_path = staging_dir / f"{file_seq:04d}.quarantine.parquet"
-    _quarantine_with_dates(validated.quarantined, raw, column_map.date_format).with_columns(lineage).write_parquet(
-        quarantine_path
-    )
+    rows_read = rows_quarantined = 0
+    scan = scan_extract(path, column_map, staging_dir)
+    # a file with a header and no rows still stages one (empty) part, so the merge finds its files
+    batches = itertools.chain(iter_batches(path, scan, chunk_rows), [scan.head(0).collect()])
+    for part, raw in enumerate(batches):
+        if part and raw.height == 0:
+            break
+        validated = validate_claim_lines(raw, date_format=column_map.date_format, today=today, patient_key=patient_key)
+        validated.accepted.with_columns(lineage).write_parquet(
+            staging_dir / f"{file_seq:04d}.{part:04d}.accepted.parquet", compression=STAGING_COMPRESSION
+        )
+        _quarantine_with_dates(validated.quarantined, raw, column_map.date_format).with_columns(lineage).write_parquet(
+            staging_dir / f"{file_seq:04d}.{part:04d}.quarantine.parquet", compression=STAGING_COMPRESSION
+        )
+        rows_read += raw.height
+        rows_quarantined += validated.quarantined.height
     return StagedExtract(
         file_seq=file_seq,
         source_file=str(path),
         sha256=extract.sha256,
         column_map=extract.column_map,
         started_at=started_at,
-        rows_read=raw.height,
-        rows_quarantined=validated.quarantined.height,
-        accepted_path=str(accepted_path),
-        quarantine_path=str(quarantine_path),
+        rows_read=rows_read,
+        rows_quarantined=rows_quarantined,
+        accepted_path=str(staging_dir / f"{file_seq:04d}.*.accepted.parquet"),
+        quarantine_path=str(staging_dir / f"{file_seq:04d}.*.quarantine.parquet"),
     )
 
 
