@@ -2,7 +2,8 @@
 
 Each check is a vectorised polars expression over the *prepared* frame (raw text trimmed, plus the
 parsed `*_parsed` columns), with the field it blames and the reason it gives, so a rule and its
-message live in one place; one pass evaluates them all. The pandera model `AcceptedClaimLine` then
+message live in one place (a check on one column of few distinct values is evaluated once per value,
+see transforms/validate.py). The pandera model `AcceptedClaimLine` then
 guards what is stored: every accepted line, typed.
 """
 
@@ -11,6 +12,8 @@ from datetime import date
 
 import pandera.polars as pa
 import polars as pl
+
+from transforms.codes import npi_check_digit_ok
 
 
 FIELD_ORDER = (
@@ -41,7 +44,7 @@ def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
         for field in REQUIRED_VALUES
     ]
     checks += [
-        ClaimCheck("npi_check_digit", "rendering_npi", pl.col("rendering_npi_valid"),
+        ClaimCheck("npi_check_digit", "rendering_npi", npi_check_digit_ok(pl.col("rendering_npi")),
                    _quoted("rendering_npi") + pl.lit(" is not a 10-digit NPI with a valid check digit")),
         ClaimCheck("service_date_parses", "service_date", pl.col("service_date_parsed").is_not_null(),
                    _quoted("service_date") + pl.lit(f" is not a date in the format {date_format}")),
@@ -85,7 +88,7 @@ class AcceptedClaimLine(pa.DataFrameModel):
     modifier_3: str
     modifier_4: str
     units: pl.Int32 = pa.Field(in_range={"min_value": -MAX_ABS_UNITS, "max_value": MAX_ABS_UNITS})
-    patient_hash: str = pa.Field(str_matches=r"^[0-9a-f]{64}$")
+    patient_key: pl.Int64
     place_of_service: str
     encounter_id: str
 

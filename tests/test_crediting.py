@@ -12,7 +12,7 @@ from flows.workspace import init_workspace
 from schemas.crediting import CreditingPolicy, load_crediting_policy
 from tests.conftest import PPRRVU
 from transforms import warehouse
-from transforms.crediting import credit_lines, load_custom_rvus
+from transforms.crediting import load_custom_rvus, price_new_keys, rank_multiple_procedures
 from transforms.errors import InputError, WrvuError
 
 SCHEDULE_FILES = [
@@ -26,7 +26,7 @@ NPI_A, NPI_B = "1234567893", "1987654328"
 LINE_COLUMNS = {
     "version_id": pl.Int64,
     "npi": pl.String,
-    "patient_hash": pl.String,
+    "patient_key": pl.Int64,
     "service_date": pl.Date,
     "cpt_code": pl.String,
     "modifier_1": pl.String,
@@ -53,11 +53,11 @@ def con(workspace, schedule_warehouse):
         yield connection
 
 
-def line(code, service_date=DOS, modifiers=(), units=1, npi=NPI_A, patient="patient-1", pinned=None) -> dict:
+def line(code, service_date=DOS, modifiers=(), units=1, npi=NPI_A, patient=1, pinned="") -> dict:
     padded = [*modifiers, "", "", "", ""][:4]
     return {
         "npi": npi,
-        "patient_hash": patient,
+        "patient_key": patient,
         "service_date": service_date,
         "cpt_code": code,
         "modifier_1": padded[0],
@@ -69,12 +69,39 @@ def line(code, service_date=DOS, modifiers=(), units=1, npi=NPI_A, patient="pati
     }
 
 
+# What claim_lines_current shows of a line, for lines of a test table instead of the warehouse's.
+CREDITED_TEST_LINES = """
+create or replace temp table test_credits as
+select
+    lines.version_id,
+    keys.release,
+    keys.cms_work_rvu,
+    line_factor(keys.factor, factors.multiple_factor) as factor,
+    line_credited_wrvu(keys.is_credited, keys.cms_work_rvu, line_factor(keys.factor, factors.multiple_factor), lines.units)
+        as credited_wrvu,
+    line_rule(keys.rule, factors.multiple_factor) as rule,
+    keys.flags,
+    keys.source_line
+from test_lines as lines
+inner join credit_keys as keys
+    using (service_date, pinned_release, cpt_code, modifier_1, modifier_2, modifier_3, modifier_4)
+left join credit_multiple_factors as factors on lines.version_id = factors.version_id
+"""
+
+
 def credit(con, lines: list[dict], policy: CreditingPolicy | None = None) -> list[dict]:
-    """Credit the lines (version_id = position + 1) and return the output rows in input order."""
+    """Credit the lines (version_id = position + 1) as an ingest does: price their keys, rank their
+    procedures; returns the credits in input order."""
+    policy = policy or CreditingPolicy()
     frame = pl.DataFrame([{"version_id": i, **row} for i, row in enumerate(lines, start=1)], schema=LINE_COLUMNS)
     con.register("staged_test_lines", frame)
-    con.execute("create or replace temp table test_lines as select * from staged_test_lines")
-    credit_lines(con, "test_lines", policy or CreditingPolicy(), "test_credits")
+    con.execute("create or replace temp table staged_lines as select * from staged_test_lines")
+    con.execute("delete from credit_keys")  # priced afresh under this policy
+    price_new_keys(con, "staged_lines", policy)
+    con.execute("create or replace temp table test_lines as select staged_lines.*, credit_keys.credit_key from staged_lines "
+                "inner join credit_keys using (service_date, pinned_release, cpt_code, modifier_1, modifier_2, modifier_3, modifier_4)")
+    rank_multiple_procedures(con, "test_lines", policy.multiple_procedure)
+    con.execute(CREDITED_TEST_LINES)
     return con.sql("select * from test_credits order by version_id").pl().to_dicts()
 
 
@@ -436,7 +463,7 @@ def test_multiple_procedures_rank_by_work_rvu_per_provider_patient_and_date(con)
         line("27447"),  # MULT PROC 2, 19.60: first
         line("45378", modifiers=["51"]),  # MULT PROC 2, 3.26
         line("99213", modifiers=["25"]),  # MULT PROC 0: not ranked
-        line("20610", patient="patient-2"),  # another patient
+        line("20610", patient=2),  # another patient
         line("20610", npi=NPI_B),  # another provider
         line("20610", date(2023, 3, 2)),  # another day
     ]

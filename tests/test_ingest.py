@@ -136,7 +136,7 @@ def test_gzip_parquet_latin1_and_bom(ws, tmp_path):
                   "units": [1], "patient_id": ["Müller-1"]}).write_parquet(ws.inbox / "d.parquet")
     summary = ingest(ws)
     assert [f["rows_accepted"] for f in summary["files"]] == [1, 1, 1, 1]
-    hashes = query(ws, "select distinct patient_hash from claim_line_versions")
+    hashes = query(ws, "select distinct patient_key from claim_line_versions")
     assert len(hashes) == 1, "the Latin-1 file decodes to the same patient id as the UTF-8 ones"
 
 
@@ -184,3 +184,64 @@ def test_a_header_only_file_is_accounted_for(ws):
     write_extract(ws.inbox / "empty.csv", [])
     summary = ingest(ws)
     assert accounting(summary) == [(0, 0, 0, 0, 0)]
+
+
+def test_a_transaction_repeated_across_the_files_of_one_run_is_stored_once(ws):
+    row = ["T9", "C9", NPI_A, "2021-02-01", "2021-02-02", "99213", "", "", "1", "MRN9"]
+    write_extract(ws.inbox / "a.csv", [row, ["T1", "C1", NPI_A, "2021-02-01", "2021-02-02", "99214", "", "", "1", "MRN1"]])
+    write_extract(ws.inbox / "b.csv", [row, [*row[:5], "99214", *row[6:]]])  # T9 again, then corrected
+    summary = ingest(ws)
+    assert accounting(summary) == [(2, 2, 0, 0, 0), (2, 1, 0, 1, 1)]
+    assert query(ws, "select transaction_id, cpt_code, source_row from claim_lines order by 1") == [
+        ("T1", "99214", 3), ("T9", "99214", 3),
+    ]
+    assert query(ws, "select count(*) from claim_line_versions where transaction_id = 'T9' and not is_current") == [(1,)]
+
+
+def test_a_release_loaded_later_reprices_every_current_line(ws):
+    write_extract(ws.inbox / "a.csv", [["T1", "C1", NPI_A, "2024-02-01", "2024-02-02", "99213", "", "", "1", "MRN1"]])
+    ingest(ws, run_id="r1")
+    assert query(ws, "select release, credited_wrvu from claim_lines") == [("RVU23A", Decimal("1.3000"))]
+    load_schedule_files(ws, [PPRRVU / "RVU24A" / "PPRRVU24_JAN.csv"])
+    summary = ingest(ws, run_id="r2")
+    assert (summary["recredited_all"], summary["lines_credited"]) == (True, 1)
+    assert query(ws, "select release, cms_work_rvu, schedule_source_line from claim_lines") == [("RVU24A", Decimal("1.30"), 39)]
+
+
+def test_a_plan_pin_added_later_moves_its_clinicians_lines_to_the_pinned_release(ws):
+    roster = "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to\n"
+    roster += f"{NPI_A},E1,Ana,Family Medicine,fm,1.0,2021-01-01,\n{NPI_B},E2,Bo,Cardiology,other,1.0,2021-01-01,\n"
+    (ws.config / "roster.csv").write_text(roster)
+    plans = "plans:\n  fm: {{model: base_plus_production, threshold_wrvu: 4800, tiers: [{{from: 0, rate: 48}}]{pin}}}\n"
+    plans += "  other: {{model: base_plus_production, threshold_wrvu: 4800, tiers: [{{from: 0, rate: 48}}]}}\n"
+    (ws.config / "plans.yaml").write_text(plans.format(pin=""))
+    write_extract(ws.inbox / "a.csv", [["T1", "C1", NPI_A, "2021-03-01", "2021-03-02", "99213", "", "", "1", "MRN1"],
+                                       ["T2", "C2", NPI_B, "2021-03-01", "2021-03-02", "99213", "", "", "1", "MRN2"]])
+    ingest(ws, run_id="r1")
+    (ws.config / "plans.yaml").write_text(plans.format(pin=", schedule_basis: RVU20D"))
+    assert ingest(ws, run_id="r2")["recredited_all"]
+    assert query(ws, "select npi, release, credited_wrvu from claim_lines order by npi") == [
+        (NPI_A, "RVU20D", Decimal("0.9700")), (NPI_B, "RVU21A", Decimal("1.3000")),
+    ]
+    (ws.config / "plans.yaml").write_text(plans.format(pin=""))
+    ingest(ws, run_id="r3")
+    assert query(ws, "select npi, release from claim_lines order by npi") == [(NPI_A, "RVU21A"), (NPI_B, "RVU21A")]
+
+
+def test_multiple_procedures_are_ranked_again_when_a_later_night_adds_a_procedure(ws):
+    (ws.config / "crediting.yaml").write_text("multiple_procedure: cms\n")
+    write_extract(ws.inbox / "a.csv", [["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "20610", "", "", "1", "MRN1"]])
+    ingest(ws, run_id="r1")
+    assert query(ws, "select credited_wrvu, rule from claim_lines") == [(Decimal("0.7900"), "cms+multiple_1.0")]
+    write_extract(ws.inbox / "b.csv", [["T2", "C1", NPI_A, "2023-03-01", "2023-03-03", "27447", "", "", "1", "MRN1"]])
+    summary = ingest(ws, run_id="r2")
+    assert query(ws, "select transaction_id, credited_wrvu, rule from claim_lines order by 1") == [
+        ("T1", Decimal("0.3950"), "cms+multiple_0.5"), ("T2", Decimal("19.6000"), "cms+multiple_1.0"),
+    ]
+    assert summary["files"][0]["wrvu_added"] == Decimal("19.6000")
+    assert query(ws, "select wrvu from provider_period") == [(Decimal("19.9950"),)]
+    (ws.config / "crediting.yaml").write_text("multiple_procedure: none\n")
+    ingest(ws, run_id="r3")
+    assert query(ws, "select credited_wrvu, rule from claim_lines order by transaction_id") == [
+        (Decimal("0.7900"), "cms"), (Decimal("19.6000"), "cms"),
+    ]

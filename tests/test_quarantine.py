@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 from tests.ingest_helpers import NPI_A
-from transforms.validate import validate_claim_lines
+from transforms.validate import PatientKeys, validate_claim_lines
 
 KEY = bytes.fromhex("00" * 32)
 GOOD = {"transaction_id": "T1", "claim_id": "C1", "rendering_npi": NPI_A, "service_date": "2021-02-01",
@@ -16,7 +16,7 @@ GOOD = {"transaction_id": "T1", "claim_id": "C1", "rendering_npi": NPI_A, "servi
 def validate(*rows: dict, date_format: str | None = None):
     raw = pl.DataFrame([{**GOOD, **row} for row in rows]).with_row_index("source_row", offset=2)
     return validate_claim_lines(raw.with_columns(pl.col("source_row").cast(pl.Int64)), date_format=date_format,
-                                today=date(2026, 11, 23), patient_key=KEY)
+                                today=date(2026, 11, 23), patients=PatientKeys(KEY))
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,7 @@ def test_the_first_failing_field_is_blamed_and_the_raw_row_hides_the_patient():
     result = validate({"claim_id": "", "cpt_code": "NO SHOW", "patient_id": "SECRET"})
     assert result.quarantined.select("field", "reason").rows() == [("claim_id", "missing")]
     raw = result.quarantined["raw_row"][0]
-    assert "SECRET" not in raw and '"cpt_code":"NO SHOW"' in raw and '"patient_hash":"' in raw
+    assert "SECRET" not in raw and '"cpt_code":"NO SHOW"' in raw and '"patient_key":' in raw
 
 
 def test_accepted_lines_are_typed_and_normalised():
@@ -64,13 +64,13 @@ def test_accepted_lines_are_typed_and_normalised():
 
 
 def test_keyed_patient_hash():
-    one = validate(GOOD).accepted["patient_hash"][0]
-    assert one == validate(GOOD).accepted["patient_hash"][0]
+    one = validate(GOOD).accepted["patient_key"][0]
+    assert one == validate(GOOD).accepted["patient_key"][0]
     other = validate_claim_lines(
         pl.DataFrame([GOOD]).with_columns(source_row=pl.lit(2, pl.Int64)), date_format=None, today=date(2026, 11, 23),
-        patient_key=bytes.fromhex("11" * 32),
-    ).accepted["patient_hash"][0]
-    assert one != other and len(one) == 64
+        patients=PatientKeys(bytes.fromhex("11" * 32)),
+    ).accepted["patient_key"][0]
+    assert one != other
 
 
 def test_every_row_is_accepted_or_quarantined():
@@ -80,9 +80,22 @@ def test_every_row_is_accepted_or_quarantined():
     assert sorted(result.accepted["source_row"].to_list() + result.quarantined["source_row"].to_list()) == [2, 3, 4, 5, 6]
 
 
-def test_the_patient_hash_is_hmac_sha256_with_the_workspace_key():
+def test_the_patient_key_is_hmac_sha256_with_the_workspace_key_truncated_to_64_bits():
     import hashlib
     import hmac
 
-    expected = hmac.new(KEY, b"MRN1", hashlib.sha256).hexdigest()
-    assert validate(GOOD).accepted["patient_hash"][0] == expected
+    expected = int.from_bytes(hmac.new(KEY, b"MRN1", hashlib.sha256).digest()[:8], "big", signed=True)
+    assert validate(GOOD).accepted["patient_key"][0] == expected
+
+
+def test_patient_keys_are_remembered_across_batches_and_a_long_key_is_hashed_first():
+    import hashlib
+    import hmac
+
+    long_key = bytes(range(100))
+    patients = PatientKeys(long_key, remember=2)
+    ids = ["MRN1", "Müller-1", "MRN1", "x" * 300]
+    expected = {i: int.from_bytes(hmac.new(long_key, i.encode(), hashlib.sha256).digest()[:8], "big", signed=True) for i in ids}
+    for batch in (ids[:2], ids):  # the second batch overflows what is remembered: it starts again
+        keys = patients.of(pl.Series(batch))
+        assert dict(keys.iter_rows()) == {i: expected[i] for i in batch}

@@ -1,8 +1,15 @@
 """Crediting claim lines with work RVUs (CREDITING.md), as set-based SQL over the warehouse.
 
-`credit_lines` prices every line of a table in two statements (`sql/credit/priced_lines.sql`, then
-`sql/credit/credited_lines.sql`); policy values reach them as small registered tables and `$named`
-parameters, table names as quoted identifiers.
+A line's credit depends on its units and its *credit key*: date of service, the release a plan pins
+('' for none), code and modifiers. Millions of lines share a few thousand keys, so lines are priced
+by key: `price_new_keys` adds the keys of a table of lines to `credit_keys`, each priced in two
+statements (`sql/credit/priced_keys.sql`, then `sql/credit/credited_keys.sql`); `reprice_keys`
+prices every stored key again when the schedule, policy or custom RVUs change. A line stores its
+key; its factor, credited wRVUs and rule follow from the key, its units and, with
+`multiple_procedure: cms`, its rank among its provider's procedures for the patient and day
+(`rank_multiple_procedures`), by the macros `line_factor`, `line_credited_wrvu` and `line_rule`.
+Policy values reach the SQL as small registered tables and `$named` parameters, table names as
+quoted identifiers.
 
 Each credited line records the release that governs it and a `rule`: the row rule, then `+` and each
 modifier rule that applied, in modifier order (e.g. `cms+asst_80`, `cms_26+bilateral_1.5`).
@@ -56,13 +63,24 @@ REQUIRED_CUSTOM_RVU_COLUMNS = ("cpt_code", "work_rvu", "effective_from")
 FACTOR = pl.Decimal(18, 8)
 
 
-def credit_lines(con: duckdb.DuckDBPyConnection, lines_table: str, policy: CreditingPolicy, output_table: str) -> None:
-    """Create (or replace) the temporary table `output_table`, one credit per line of `lines_table`.
+def price_new_keys(con: duckdb.DuckDBPyConnection, lines_table: str, policy: CreditingPolicy) -> None:
+    """Add the credit keys of `lines_table` (columns service_date, pinned_release, cpt_code,
+    modifier_1..4, codes and modifiers normalised, '' for none) that `credit_keys` lacks, priced."""
+    con.execute(_with_tables("credit/new_keys", lines_table=lines_table))
+    _price_keys(con, "credit_new_keys", policy)
+    con.execute(_with_tables("credit/insert_credit_keys", keys_table="credit_new_keys"))
 
-    `lines_table` has the columns version_id (unique), npi, patient_hash, service_date, cpt_code,
-    modifier_1..4 ('' when none), units and pinned_release, codes and modifiers already normalised.
-    With `multiple_procedure: cms`, lines are ranked against the other lines of `lines_table` only.
-    """
+
+def reprice_keys(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> None:
+    """Price every stored credit key again, keeping its number (its lines keep pointing at it)."""
+    con.execute(sql.load("credit/stored_keys"))
+    _price_keys(con, "credit_stored_keys", policy)
+    con.execute(sql.load("credit/delete_credit_keys"))
+    con.execute(_with_tables("credit/insert_credit_keys", keys_table="credit_stored_keys"))
+
+
+def _price_keys(con: duckdb.DuckDBPyConnection, keys_table: str, policy: CreditingPolicy) -> None:
+    """Create the temporary table `credit_key_prices`, one price per key of `keys_table`."""
     pinned = policy.pinned_release
     if pinned and not con.execute(sql.load("credit/release_is_loaded"), {"release": pinned}).fetchall()[0][0]:
         raise WrvuError(
@@ -73,15 +91,23 @@ def credit_lines(con: duckdb.DuckDBPyConnection, lines_table: str, policy: Credi
     for name, frame in tables.items():
         con.register(name, frame)
     try:
-        con.execute(_with_tables("credit/priced_lines", lines_table=lines_table), {"schedule_pin": pinned})
-        con.execute(
-            _with_tables("credit/credited_lines", output_table=output_table),
-            {"multiple_procedure": policy.multiple_procedure},
-        )
-        con.execute(sql.load("credit/drop_priced_lines"))
+        con.execute(_with_tables("credit/priced_keys", keys_table=keys_table), {"schedule_pin": pinned})
+        con.execute(_with_tables("credit/credited_keys", output_table="credit_key_prices"))
+        con.execute(sql.load("credit/drop_priced_keys"))
     finally:
         for name in tables:
             con.unregister(name)
+
+
+def rank_multiple_procedures(con: duckdb.DuckDBPyConnection, lines_table: str, multiple_procedure: str) -> None:
+    """Create the temporary table `credit_multiple_factors` (version_id, multiple_factor) for the lines
+    of `lines_table` (version_id, npi, patient_key, service_date, cpt_code, units, credit_key) that
+    rank as multiple procedures, against the other lines of that table only (none with
+    `multiple_procedure: none`)."""
+    con.execute(
+        _with_tables("credit/multiple_factors", lines_table=lines_table, prices_table="credit_keys"),
+        {"multiple_procedure": multiple_procedure},
+    )
 
 
 def _policy_tables(policy: CreditingPolicy) -> dict[str, pl.DataFrame]:

@@ -4,7 +4,6 @@ Every value is read as text so that validation, not the reader, decides what is 
 each row keeps its spreadsheet row number (`source_row`, the header being row 1) for lineage.
 """
 
-import codecs
 import gzip
 import hashlib
 import shutil
@@ -31,6 +30,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+class NotUtf8(Exception):
+    """The CSV is not UTF-8: read it again as Latin-1."""
+
+
 def iter_batches(path: Path, scan: pl.LazyFrame, chunk_rows: int):
     """The scan's rows in batches of about `chunk_rows`, streamed: memory stays bounded by a batch."""
     batches = scan.collect_batches(chunk_size=chunk_rows)
@@ -40,21 +43,24 @@ def iter_batches(path: Path, scan: pl.LazyFrame, chunk_rows: int):
         except StopIteration:
             return
         except pl.exceptions.PolarsError as exc:
+            _raise_if_not_utf8(exc)
             raise InputError(path, None, None, f"unreadable ({_first_line(exc)})") from exc
         yield batch
 
 
-def scan_extract(path: Path, column_map: ColumnMap, staging_dir: Path) -> pl.LazyFrame:
+def scan_extract(path: Path, column_map: ColumnMap, staging_dir: Path, latin1: bool = False) -> pl.LazyFrame:
     """The extract's rows as canonical text columns plus `source_row`, lazily; raises InputError for a
-    file that cannot be read or lacks a required column."""
+    file that cannot be read or lacks a required column. A CSV is read as UTF-8 (with or without BOM);
+    reading it raises NotUtf8 where it is not, and `latin1` transcodes it first."""
     if path.stat().st_size == 0:
         raise InputError(path, None, None, "empty file (no header row)")
     if path.name.lower().endswith(".parquet"):
         return _read_parquet(path, column_map)
-    csv_path = _utf8_csv(path, staging_dir)
+    csv_path = _utf8_csv(path, staging_dir, latin1)
     try:
         headers = pl.scan_csv(csv_path, infer_schema=False).collect_schema().names()
     except pl.exceptions.PolarsError as exc:
+        _raise_if_not_utf8(exc)
         raise InputError(path, 1, None, f"unreadable CSV header ({_first_line(exc)})") from exc
     selection = _column_selection(path, headers, column_map)
     scan = pl.scan_csv(csv_path, infer_schema=False).select(selection)
@@ -107,9 +113,15 @@ def _column_selection(path: Path, headers: list[str], column_map: ColumnMap) -> 
     return selection
 
 
-def _utf8_csv(path: Path, staging_dir: Path) -> Path:
-    """The CSV as UTF-8 on disk: gunzipped and re-encoded from Latin-1 into the staging folder
-    when needed (polars reads UTF-8 only; a BOM is fine)."""
+def _raise_if_not_utf8(exc: pl.exceptions.PolarsError) -> None:
+    # polars reads UTF-8 only and says so at the first invalid byte: a file is not read twice to
+    # check its encoding up front
+    if "invalid utf-8" in str(exc).lower():
+        raise NotUtf8() from exc
+
+
+def _utf8_csv(path: Path, staging_dir: Path, latin1: bool) -> Path:
+    """The CSV on disk: gunzipped, and re-encoded from Latin-1 when `latin1`, into the staging folder."""
     source = path
     if path.name.lower().endswith(".gz"):
         source = staging_dir / (path.name[:-3] + ".gunzipped")
@@ -118,25 +130,13 @@ def _utf8_csv(path: Path, staging_dir: Path) -> Path:
                 shutil.copyfileobj(packed, plain, CHUNK_BYTES)
         except (OSError, EOFError) as exc:
             raise InputError(path, None, None, f"not a readable gzip file ({exc})") from exc
-    if _is_utf8(source):
+    if not latin1:
         return source
     transcoded = staging_dir / (path.name + ".utf8")
     with source.open("rb") as latin1, transcoded.open("w", encoding="utf-8", newline="") as utf8:
         while chunk := latin1.read(CHUNK_BYTES):
             utf8.write(chunk.decode("latin-1"))
     return transcoded
-
-
-def _is_utf8(path: Path) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as f:
-            while chunk := f.read(CHUNK_BYTES):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _first_line(exc: Exception) -> str:

@@ -10,18 +10,19 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 
 import sql
-from schemas.column_map import CANONICAL_LAYOUT, load_column_map
+from schemas.column_map import CANONICAL_LAYOUT, ColumnMap, load_column_map
 from schemas.crediting import CreditingPolicy
 from schemas.plans import load_plans
 from schemas.roster import load_roster
 from schemas.workspace import Workspace
-from transforms.crediting import credit_lines, load_custom_rvus
+from transforms.crediting import load_custom_rvus, price_new_keys, rank_multiple_procedures, reprice_keys
 from transforms.errors import WrvuError
-from transforms.extracts import file_sha256, is_extract, iter_batches, scan_extract
+from transforms.extracts import NotUtf8, file_sha256, is_extract, iter_batches, scan_extract
 from transforms.roster import store_roster
-from transforms.validate import validate_claim_lines
+from transforms.validate import PatientKeys, validate_claim_lines
 from transforms.warehouse import fetch_dicts
 
 
@@ -29,6 +30,8 @@ from transforms.warehouse import fetch_dicts
 # write and to read back in the merge.
 STAGING_CHUNK_ROWS = 1_000_000
 STAGING_COMPRESSION = "lz4"
+STAGING_DICTIONARY_COLUMNS = ("rendering_npi", "cpt_code", "modifier_1", "modifier_2", "modifier_3", "modifier_4",
+                              "place_of_service", "field", "reason")
 
 
 @dataclass(frozen=True)
@@ -101,48 +104,57 @@ def stage_extract(
     started_at = datetime.now()
     path = Path(extract.path)
     column_map = load_column_map(workspace.config, extract.column_map) if extract.column_map else CANONICAL_LAYOUT
-    lineage = [
-        pl.lit(file_seq, pl.Int32).alias("file_seq"),
-        pl.lit(str(path)).alias("source_file"),
-        pl.lit(extract.sha256).alias("source_sha256"),
-    ]
-    rows_read = rows_quarantined = 0
-    scan = scan_extract(path, column_map, staging_dir)
-    # a file with a header and no rows still stages one (empty) part, so the merge finds its files
-    batches = itertools.chain(iter_batches(path, scan, chunk_rows), [scan.head(0).collect()])
-    for part, raw in enumerate(batches):
-        if part and raw.height == 0:
-            break
-        validated = validate_claim_lines(raw, date_format=column_map.date_format, today=today, patient_key=patient_key)
-        validated.accepted.with_columns(lineage).write_parquet(
-            staging_dir / f"{file_seq:04d}.{part:04d}.accepted.parquet", compression=STAGING_COMPRESSION
-        )
-        _quarantine_with_dates(validated.quarantined, raw, column_map.date_format).with_columns(lineage).write_parquet(
-            staging_dir / f"{file_seq:04d}.{part:04d}.quarantine.parquet", compression=STAGING_COMPRESSION
-        )
-        rows_read += raw.height
-        rows_quarantined += validated.quarantined.height
+    try:
+        counts = _stage_parts(path, extract.sha256, column_map, file_seq, staging_dir, today, patient_key, chunk_rows)
+    except NotUtf8:
+        for part in staging_dir.glob(f"{file_seq:04d}.*.parquet"):
+            part.unlink()
+        counts = _stage_parts(path, extract.sha256, column_map, file_seq, staging_dir, today, patient_key, chunk_rows,
+                              latin1=True)
     return StagedExtract(
         file_seq=file_seq,
         source_file=str(path),
         sha256=extract.sha256,
         column_map=extract.column_map,
         started_at=started_at,
-        rows_read=rows_read,
-        rows_quarantined=rows_quarantined,
+        rows_read=counts[0],
+        rows_quarantined=counts[1],
         accepted_path=str(staging_dir / f"{file_seq:04d}.*.accepted.parquet"),
         quarantine_path=str(staging_dir / f"{file_seq:04d}.*.quarantine.parquet"),
     )
 
 
-def _quarantine_with_dates(quarantined: pl.DataFrame, raw: pl.DataFrame, date_format: str | None) -> pl.DataFrame:
-    """Quarantined rows with their dates where they parse, so a close can report those of its period."""
-    fmt = date_format or "%Y-%m-%d"
-    dates = raw.select(
-        "source_row",
-        *[pl.col(c).str.strip_chars().str.to_date(fmt, strict=False).alias(c) for c in ("service_date", "post_date")],
-    )
-    return quarantined.join(dates, on="source_row", how="left")
+def _stage_parts(
+    path: Path, sha256: str, column_map: ColumnMap, file_seq: int, staging_dir: Path, today: date, patient_key: bytes,
+    chunk_rows: int, latin1: bool = False,
+) -> tuple[int, int]:
+    """Write the Parquet parts of one extract; returns (rows read, rows quarantined)."""
+    rows_read = rows_quarantined = 0
+    patients = PatientKeys(patient_key)
+    scan = scan_extract(path, column_map, staging_dir, latin1)
+    # a file with a header and no rows still stages one (empty) part, so the merge finds its files
+    batches = itertools.chain(iter_batches(path, scan, chunk_rows), [scan.head(0).collect()])
+    for part, raw in enumerate(batches):
+        if part and raw.height == 0:
+            break
+        validated = validate_claim_lines(raw, date_format=column_map.date_format, today=today, patients=patients)
+        name = f"{file_seq:04d}.{part:04d}"
+        _write_part(validated.accepted.with_columns(pl.lit(file_seq, pl.Int32).alias("file_seq")),
+                    staging_dir / f"{name}.accepted.parquet")
+        _write_part(validated.quarantined.with_columns(pl.lit(str(path)).alias("source_file"),
+                                                       pl.lit(sha256).alias("source_sha256")),
+                    staging_dir / f"{name}.quarantine.parquet")
+        rows_read += raw.height
+        rows_quarantined += validated.quarantined.height
+    return rows_read, rows_quarantined
+
+
+def _write_part(frame: pl.DataFrame, path: Path) -> None:
+    """A staged part, written by pyarrow straight from polars' buffers (twice as fast as polars' own
+    writer here), dictionary-encoding only the columns of few distinct values."""
+    table = frame.to_arrow(compat_level=pl.CompatLevel.newest())
+    dictionary = [c for c in STAGING_DICTIONARY_COLUMNS if c in frame.columns]
+    pq.write_table(table, path, compression=STAGING_COMPRESSION, use_dictionary=dictionary)
 
 
 def credit_basis(
@@ -174,41 +186,103 @@ def merge_run(
         [(plan_id, plan.pinned_release) for plan_id, plan in plans.items() if plan.pinned_release],
         schema={"plan_id": pl.String, "release": pl.String}, orient="row",
     )
+    con.execute("set preserve_insertion_order = false")  # lets inserts run in parallel; every read orders
     con.execute("begin transaction")
     try:
+        previous_basis = _get_setting(con, "credit_basis")
+        previous_period_basis = _get_setting(con, "period_basis")
         _set_setting(con, "period_basis", workspace.settings.period_basis)
         load_custom_rvus(con, custom_rvus)
         store_roster(con, roster)
         con.register("staged_plan_pins", plan_pins)
+        con.execute(sql.load("ingest/line_pins"))
         basis = credit_basis(con, policy, custom_rvus, roster, plan_pins)
-        previous_basis = _get_setting(con, "credit_basis")
         recredit_all = previous_basis is not None and previous_basis != basis
+        if recredit_all:
+            _recredit_current_lines(con, policy)
         params = {"run_id": run_id}
         if staged:
-            con.execute(sql.load("ingest/sequence_run_lines"), {"accepted_files": [s.accepted_path for s in staged]})
-            con.execute(sql.load("ingest/retire_superseded_versions"), params)
-            con.execute(sql.load("ingest/insert_new_versions"), params)
-            con.execute(sql.load("ingest/insert_quarantine"), {**params, "quarantine_files": [s.quarantine_path for s in staged]})
-        con.execute(sql.load("ingest/lines_to_credit"), {**params, "recredit_all": recredit_all})
-        credit_lines(con, "lines_to_credit", policy, "run_credits")
-        con.execute(sql.load("ingest/delete_recredited"))
-        con.execute(sql.load("ingest/insert_credits"))
-        recredited = fetch_dicts(con, "ingest/count_credited")[0]["lines"]
+            _insert_staged_lines(con, run_id, staged, policy)
+        if policy.multiple_procedure == "cms" or recredit_all:
+            _rank_multiple_procedures(con, run_id, policy, every_line=recredit_all)
         files = []
         if staged:
-            con.register("staged_files", pl.DataFrame([asdict(s) for s in staged]))
             con.execute(sql.load("ingest/insert_ingest_files"), params)
             con.unregister("staged_files")
             files = fetch_dicts(con, "ingest/run_files", params)
+            if unbalanced := fetch_dicts(con, "ingest/unbalanced_files", params):
+                raise WrvuError(f"rows not accounted for, nothing was stored: {unbalanced}")
+        every_period = recredit_all or previous_period_basis != workspace.settings.period_basis
+        _refresh_provider_period(con, run_id, every_period)
         held = dict(con.execute(sql.load("ingest/held_lines")).fetchall())
-        con.execute(sql.load("ingest/refresh_provider_period"))
+        recredited = fetch_dicts(con, "ingest/count_current_lines")[0]["lines"] if recredit_all else 0
         _set_setting(con, "credit_basis", basis)
         con.execute("commit")
-        con.unregister("staged_plan_pins")
     except BaseException:
         con.execute("rollback")
         raise
+    finally:
+        con.unregister("staged_plan_pins")
     return {"run_id": run_id, "files": files, "recredited_all": recredit_all, "lines_credited": recredited, "held": held}
+
+
+def _recredit_current_lines(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> None:
+    """The schedule, policy, custom RVUs or plan pins changed: price every key again, and move the
+    lines whose plan now pins another release to the keys of that release."""
+    reprice_keys(con, policy)
+    con.execute(sql.load("ingest/rekeyed_lines"))
+    price_new_keys(con, "run_rekeyed_lines", policy)
+    con.execute(sql.load("ingest/rekey_lines"))
+
+
+def _insert_staged_lines(
+    con: duckdb.DuckDBPyConnection, run_id: str, staged: list[StagedExtract], policy: CreditingPolicy
+) -> None:
+    """Store the run's new versions with their credit keys, and retire the versions they supersede.
+    Each file gets the next file id, and its lines the version ids from its base on by row."""
+    first = fetch_dicts(con, "ingest/next_ids")[0]
+    bases, base = [], first["version_id"]
+    for s in staged:
+        bases.append(base)
+        base += s.rows_read + 2  # rows are numbered from 1 (Parquet) or 2 (CSV, below its header)
+    files = pl.DataFrame([
+        {**asdict(s), "file_id": first["file_id"] + i, "version_base": b} for i, (s, b) in enumerate(zip(staged, bases))
+    ])
+    con.register("staged_files", files)
+    con.register("run_file_ids", files.select("file_seq", "file_id", pl.col("version_base") - 1))
+    con.execute(sql.load("ingest/set_accepted_files"), {"accepted_files": [s.accepted_path for s in staged]})
+    con.execute(sql.load("ingest/run_staged"))
+    price_new_keys(con, "run_staged", policy)
+    params = {"run_id": run_id}
+    con.register("run_repeated_ids", repeated_transaction_ids([s.accepted_path for s in staged]))
+    con.execute(sql.load("ingest/run_repeats"))
+    con.execute(sql.load("ingest/insert_new_versions"), params)
+    con.execute(sql.load("ingest/retire_superseded_versions"), params)
+    con.execute(sql.load("ingest/insert_quarantine"), {**params, "quarantine_files": [s.quarantine_path for s in staged]})
+
+
+def repeated_transaction_ids(accepted_paths: list[str]) -> pl.DataFrame:
+    """The transaction ids that come more than once in the staged files. Almost every id comes once:
+    their 64-bit hashes are sorted (far cheaper than grouping millions of ids), and only ids whose
+    hash repeats are compared."""
+    staged = pl.scan_parquet(accepted_paths).select("transaction_id")
+    hashes = staged.select(pl.col("transaction_id").hash().alias("id_hash")).collect()["id_hash"].sort()
+    repeated_hashes = hashes.filter(hashes == hashes.shift(1)).unique()
+    candidates = staged.filter(pl.col("transaction_id").hash().is_in(repeated_hashes.implode())).collect()
+    return candidates.group_by("transaction_id").len().filter(pl.col("len") > 1).select("transaction_id")
+
+
+def _rank_multiple_procedures(con: duckdb.DuckDBPyConnection, run_id: str, policy: CreditingPolicy, every_line: bool) -> None:
+    con.execute(sql.load("ingest/ranked_lines"), {"run_id": run_id, "all": every_line})
+    rank_multiple_procedures(con, "run_ranked_lines", policy.multiple_procedure)
+    con.execute(sql.load("ingest/set_multiple_factors"))
+
+
+def _refresh_provider_period(con: duckdb.DuckDBPyConnection, run_id: str, every_period: bool) -> None:
+    params = {"run_id": run_id, "all": every_period}
+    con.execute(sql.load("ingest/touched_periods"), params)
+    con.execute(sql.load("ingest/delete_touched_periods"), {"all": every_period})
+    con.execute(sql.load("ingest/insert_touched_periods"))
 
 
 def _set_setting(con: duckdb.DuckDBPyConnection, name: str, value: str) -> None:

@@ -1,121 +1,181 @@
 """Validating claim lines: every row is accepted (typed, patient id replaced by its keyed hash) or
-quarantined with the first field that fails and why. Vectorised over the collected frame."""
+quarantined with the first field that fails and why.
+
+Vectorised and shaped for tens of millions of lines. NPIs, dates, codes, modifiers, units and
+places of service repeat across a file, so each distinct value is trimmed, parsed and put through
+the checks on that column once, and the results are gathered back to the rows by position. The
+checks are AND-ed into one mask; which check failed, and why, is worked out only for the few rows
+that fail."""
 
 import hashlib
 from dataclasses import dataclass
 from datetime import date
 
+import duckdb
 import polars as pl
 
+import sql
 from schemas.claim_line import MODIFIERS, AcceptedClaimLine, ClaimCheck, claim_checks
 from schemas.column_map import CANONICAL_COLUMNS
-from transforms.codes import normalised_code, normalised_modifier, npi_check_digit_ok
+from transforms.codes import normalised_code, normalised_modifier
 
 ISO_DATE = "%Y-%m-%d"
 WHOLE_NUMBER = r"^[+-]?\d+(\.0*)?$"
 FIRST_PLAUSIBLE_YEAR = 1900
 SHA256_BLOCK = 64
+PATIENT_KEY_BYTES = 8  # the HMAC truncated to a signed 64-bit integer (see patient_keys)
 
 
 @dataclass(frozen=True)
 class ValidatedLines:
     accepted: pl.DataFrame
-    quarantined: pl.DataFrame  # source_row, field, reason, raw_row
+    quarantined: pl.DataFrame  # source_row, field, reason, raw_row, service_date, post_date
 
 
-def prepare(raw: pl.DataFrame, date_format: str) -> pl.DataFrame:
-    """Raw text trimmed ('' for missing), with the parsed values the checks and the typed line need.
-    NPIs and dates repeat across millions of lines: each distinct value is checked or parsed once."""
-    text = [
-        (pl.col(c) if c in raw.columns else pl.lit(None, pl.String)).cast(pl.String).str.strip_chars().fill_null("").alias(c)
-        for c in CANONICAL_COLUMNS
-    ]
-    units = pl.col("units")
-    frame = raw.select("source_row", *text).with_columns(
-        normalised_code(pl.col("cpt_code")).alias("cpt_code_parsed"),
-        *[normalised_modifier(pl.col(m)).alias(f"{m}_parsed") for m in MODIFIERS],
-        pl.when(units.str.contains(WHOLE_NUMBER))
-        .then(units.str.replace(r"\.0*$", "").str.replace(r"^\+", "").cast(pl.Int64, strict=False))
-        .alias("units_parsed"),
-    )
-    derived = [
-        ("rendering_npi", npi_check_digit_ok(pl.col("rendering_npi")).alias("rendering_npi_valid")),
-        ("service_date", _plausible_date(pl.col("service_date"), date_format).alias("service_date_parsed")),
-        ("post_date", _plausible_date(pl.col("post_date"), date_format).alias("post_date_parsed")),
-    ]
-    for column, expression in derived:
-        distinct = frame.select(pl.col(column).unique()).with_columns(expression)
-        frame = frame.join(distinct, on=column, how="left", maintain_order="left")
-    return frame
+def _plausible_date(date_format: str):
+    def parse(text: pl.Expr) -> pl.Expr:
+        """The date, or null: `%Y` happily reads `1/5/24` as the year 24, which no claim is from."""
+        parsed = text.str.to_date(date_format, strict=False)
+        return pl.when(parsed.dt.year() >= FIRST_PLAUSIBLE_YEAR).then(parsed)
+
+    return parse
 
 
-def _plausible_date(text: pl.Expr, date_format: str) -> pl.Expr:
-    """The date, or null: `%Y` happily reads `1/5/24` as the year 24, which no claim is from."""
-    parsed = text.str.to_date(date_format, strict=False)
-    return pl.when(parsed.dt.year() >= FIRST_PLAUSIBLE_YEAR).then(parsed)
+def _whole_units(units: pl.Expr) -> pl.Expr:
+    whole = units.str.replace(r"\.0*$", "").str.replace(r"^\+", "").cast(pl.Int64, strict=False)
+    return pl.when(units.str.contains(WHOLE_NUMBER)).then(whole)
+
+
+def _place_of_service(place: pl.Expr) -> pl.Expr:
+    return pl.when(place == "").then(pl.lit("")).otherwise(place.str.zfill(2))
+
+
+def distinct_parsers(date_format: str) -> dict[str, tuple[str, object]]:
+    """The columns of few distinct values: {column: (name of the parsed column, parse(trimmed text))}."""
+    return {
+        "rendering_npi": ("rendering_npi_parsed", lambda npi: npi),
+        "service_date": ("service_date_parsed", _plausible_date(date_format)),
+        "post_date": ("post_date_parsed", _plausible_date(date_format)),
+        "cpt_code": ("cpt_code_parsed", normalised_code),
+        **{m: (f"{m}_parsed", normalised_modifier) for m in MODIFIERS},
+        "units": ("units_parsed", _whole_units),
+        "place_of_service": ("place_of_service_parsed", _place_of_service),
+    }
+
+
+def prepare(
+    raw: pl.DataFrame, date_format: str, checks: list[ClaimCheck], *, with_text: bool = True
+) -> tuple[pl.DataFrame, list[pl.Expr]]:
+    """The parsed values the checks and the typed line need, and the expressions whose AND says a
+    row passes every check. High-cardinality text comes trimmed ('' for missing); the trimmed text
+    of the repeating columns only `with_text` (the reasons of failing rows quote it)."""
+    columns = {"source_row": raw["source_row"]}
+    parsers = distinct_parsers(date_format)
+    passes, row_checks = [], list(checks)
+    for column in CANONICAL_COLUMNS:
+        values = (raw[column].cast(pl.String) if column in raw.columns else pl.repeat("", raw.height, dtype=pl.String, eager=True)).fill_null("")
+        if column not in parsers:
+            columns[column] = values.str.strip_chars()
+            continue
+        parsed_name, parse = parsers[column]
+        own = [c for c in row_checks if set(c.ok.meta.root_names()) <= {column, parsed_name}]
+        row_checks = [c for c in row_checks if c not in own]
+        distinct = values.unique()
+        lookup = pl.DataFrame({column: distinct.str.strip_chars()}).with_columns(parse(pl.col(column)).alias(parsed_name))
+        lookup = lookup.with_columns(pl.all_horizontal(pl.lit(True), *[c.ok.fill_null(False) for c in own]).alias(f"{column}_ok"))
+        wanted = [parsed_name] + ([column] if with_text else [])
+        if not lookup[f"{column}_ok"].all():  # a clean column needs no mask
+            wanted.append(f"{column}_ok")
+            passes.append(pl.col(f"{column}_ok"))
+        if lookup[parsed_name].dtype == pl.String and lookup[parsed_name].equals(distinct) and not with_text:
+            columns[parsed_name] = values  # already in normal form: nothing to gather
+            wanted.remove(parsed_name)
+        if wanted:
+            positions = values.cast(pl.Enum(distinct)).to_physical()
+            columns |= {name: lookup[name].gather(positions) for name in wanted}
+    return pl.DataFrame(columns), passes + [c.ok.fill_null(False) for c in row_checks]
 
 
 def first_failed_check(checks: list[ClaimCheck]) -> pl.Expr:
-    """The name of the first check a row fails, null where it passes them all: one vectorised pass."""
+    """The name of the first check a row fails, null where it passes them all."""
     first = pl.lit(None, pl.String)
     for check in reversed(checks):
         first = pl.when(~check.ok.fill_null(False)).then(pl.lit(check.name)).otherwise(first)
     return first
 
 
-def patient_hashes(patient_ids: pl.Series, key: bytes) -> pl.DataFrame:
-    """HMAC-SHA256 of each distinct patient id: far fewer patients than lines. The keyed inner and
-    outer states are computed once and copied per id (what `hmac` does, without its per-call setup)."""
-    distinct = patient_ids.unique().to_list()
-    block = (hashlib.sha256(key).digest() if len(key) > SHA256_BLOCK else key).ljust(SHA256_BLOCK, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))  # RFC 2104 padded key states
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+class PatientKeys:
+    """The keyed hash of patient ids: HMAC-SHA256 with the workspace key, its first 8 bytes as a signed
+    64-bit integer (compact to store and to group by; two of ten million patients share one with odds
+    of about 3 in a million, and then only count as one encounter if they also share the clinician
+    and the day). Computed once per distinct id by DuckDB's vectorised SHA-256, and remembered across
+    the batches of a file (at most `remember` ids)."""
 
-    def digest(pid: str) -> str:
-        message = inner.copy()
-        message.update(pid.encode("utf-8"))
-        result = outer.copy()
-        result.update(message.digest())
-        return result.hexdigest()
+    def __init__(self, key: bytes, remember: int = 10_000_000):
+        block = (hashlib.sha256(key).digest() if len(key) > SHA256_BLOCK else key).ljust(SHA256_BLOCK, b"\0")
+        self._blocks = {"inner_block": bytes(b ^ 0x36 for b in block), "outer_block": bytes(b ^ 0x5C for b in block)}
+        self._remember = remember
+        self._known = pl.DataFrame(schema={"patient_id": pl.String, "patient_key": pl.Int64})
 
-    digests = [digest(pid) for pid in distinct]
-    return pl.DataFrame({"patient_id": distinct, "patient_hash": digests}, schema={"patient_id": pl.String, "patient_hash": pl.String})
+    def of(self, patient_ids: pl.Series) -> pl.DataFrame:
+        """patient_id, patient_key for each distinct id."""
+        distinct = patient_ids.unique().to_frame("patient_id")
+        new = distinct.join(self._known, on="patient_id", how="anti")
+        if self._known.height + new.height > self._remember:  # forget, and start again from this batch
+            self._known, new = self._known.clear(), distinct
+        if new.height:
+            with duckdb.connect() as con:
+                con.register("new_patient_ids", new)
+                keyed = con.sql(sql.load("stage/patient_keys"), params=self._blocks).pl()
+            self._known = pl.concat([self._known, keyed.with_columns(pl.col("patient_key").reinterpret(signed=True))])
+        return distinct.join(self._known, on="patient_id", how="left")
 
 
-def validate_claim_lines(raw: pl.DataFrame, *, date_format: str | None, today: date, patient_key: bytes) -> ValidatedLines:
+def validate_claim_lines(raw: pl.DataFrame, *, date_format: str | None, today: date, patients: PatientKeys) -> ValidatedLines:
     fmt = date_format or ISO_DATE
     checks = claim_checks(fmt, today)
-    prepared = prepare(raw, fmt)
-    flagged = prepared.with_columns(first_failed_check(checks).alias("check")).join(
-        patient_hashes(prepared["patient_id"], patient_key), on="patient_id", how="left", maintain_order="left"
+    prepared, passes = prepare(raw, fmt, checks, with_text=False)
+    passing = prepared.select(pl.all_horizontal(pl.lit(True), *passes)).to_series()
+    keys = patients.of(prepared["patient_id"])
+    typed = prepared.select(
+        "source_row",
+        "transaction_id",
+        "claim_id",
+        pl.col("rendering_npi_parsed").alias("rendering_npi"),
+        pl.col("service_date_parsed").alias("service_date"),
+        pl.col("post_date_parsed").alias("post_date"),
+        pl.col("cpt_code_parsed").alias("cpt_code"),
+        *[pl.col(f"{m}_parsed").alias(m) for m in MODIFIERS],
+        pl.col("units_parsed").cast(pl.Int32, strict=False).alias("units"),  # out of range only where quarantined
+        "patient_id",
+        pl.col("place_of_service_parsed").alias("place_of_service"),
+        "encounter_id",
     )
+    accepted = typed if passing.all() else typed.filter(passing)
+    patient = accepted.select("patient_id").join(keys, on="patient_id", how="left", maintain_order="left")
+    accepted = accepted.with_columns(patient["patient_key"]).select(*AcceptedClaimLine.to_schema().columns)
+    failing = raw.filter(~passing)
+    return ValidatedLines(AcceptedClaimLine.validate(accepted), _quarantined(failing, fmt, checks, keys))
 
+
+def _quarantined(failing: pl.DataFrame, date_format: str, checks: list[ClaimCheck], keys: pl.DataFrame) -> pl.DataFrame:
+    """The failing rows with the first check each fails, its field and reason, the raw row (patient
+    id replaced by its key) and the dates where they parse, so a close can report those of its period."""
+    prepared, _ = prepare(failing, date_format, checks)
+    flagged = prepared.with_columns(first_failed_check(checks).alias("check")).join(
+        keys, on="patient_id", how="left", maintain_order="left"
+    )
     reason = pl.lit(None, pl.String)
     field = pl.lit(None, pl.String)
     for check in reversed(checks):
         reason = pl.when(pl.col("check") == check.name).then(check.reason).otherwise(reason)
         field = pl.when(pl.col("check") == check.name).then(pl.lit(check.field)).otherwise(field)
     raw_columns = [c for c in CANONICAL_COLUMNS if c != "patient_id"]
-    quarantined = flagged.filter(pl.col("check").is_not_null()).select(
+    return flagged.select(
         "source_row",
         field.alias("field"),
         reason.fill_null("invalid").alias("reason"),
-        pl.struct(*raw_columns, "patient_hash").struct.json_encode().alias("raw_row"),
-    )
-    accepted = flagged.filter(pl.col("check").is_null()).select(
-        "source_row",
-        "transaction_id",
-        "claim_id",
-        "rendering_npi",
+        pl.struct(*raw_columns, "patient_key").struct.json_encode().alias("raw_row"),
         pl.col("service_date_parsed").alias("service_date"),
         pl.col("post_date_parsed").alias("post_date"),
-        pl.col("cpt_code_parsed").alias("cpt_code"),
-        *[pl.col(f"{m}_parsed").alias(m) for m in MODIFIERS],
-        pl.col("units_parsed").cast(pl.Int32).alias("units"),
-        "patient_hash",
-        pl.when(pl.col("place_of_service") == "").then(pl.lit("")).otherwise(pl.col("place_of_service").str.zfill(2))
-        .alias("place_of_service"),
-        "encounter_id",
     )
-    return ValidatedLines(AcceptedClaimLine.validate(accepted), quarantined)
-

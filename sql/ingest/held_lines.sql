@@ -1,6 +1,19 @@
 -- Current lines credited nothing because no schedule row could price them, by reason.
-select split_part(rule, '+', 1) as reason, count(*) as lines
-from claim_lines_current
-where split_part(rule, '+', 1) in ('no_schedule', 'unknown_code', 'invalid_modifier')
-group by reason
-order by reason
+with held_keys as (
+    select credit_key, rule as reason
+    from credit_keys
+    where rule in ('no_schedule', 'unknown_code', 'invalid_modifier')
+),
+
+versions as (
+    select credit_key from claim_line_versions where is_current
+),
+
+final as (
+    select held_keys.reason, count(*) as lines
+    from versions
+    inner join held_keys on versions.credit_key = held_keys.credit_key
+    group by held_keys.reason
+)
+
+select * from final order by reason

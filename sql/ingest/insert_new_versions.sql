@@ -1,27 +1,30 @@
-insert into claim_line_versions
-select
-    version_id,
-    transaction_id,
-    content_hash,
-    claim_id,
-    rendering_npi as npi,
-    service_date,
-    post_date,
-    cpt_code,
-    modifier_1,
-    modifier_2,
-    modifier_3,
-    modifier_4,
-    units,
-    patient_hash,
-    place_of_service,
-    encounter_id,
-    source_file,
-    source_sha256,
-    source_row,
-    $run_id as run_id,
-    is_last as is_current,
-    case when is_last then null else $run_id end as superseded_in_run
-from run_lines
-where not is_duplicate
-order by version_id
+-- This run's new versions, each with its credit key; a duplicate is not stored, a version a later
+-- one of the same run supersedes is stored retired.
+insert into claim_line_versions by name
+with staged as (
+    select * from run_staged
+),
+
+repeats as (
+    select * from run_repeats
+),
+
+keys as (
+    select * from credit_keys
+),
+
+final as (
+    select
+        staged.* exclude (file_seq, pinned_release),
+        $run_id as run_id,
+        coalesce(repeats.is_last, true) as is_current,
+        case when not coalesce(repeats.is_last, true) then $run_id end as superseded_in_run,
+        keys.credit_key,
+        cast(null as decimal(2, 1)) as multiple_factor
+    from staged
+    inner join keys using (service_date, pinned_release, cpt_code, modifier_1, modifier_2, modifier_3, modifier_4)
+    left join repeats on staged.version_id = repeats.version_id
+    where not coalesce(repeats.is_duplicate, false)
+)
+
+select * from final

@@ -1,5 +1,6 @@
 -- One row per extract per run, with the row accounting: read = accepted + quarantined + duplicate.
 create table if not exists ingest_files (
+    file_id               integer not null,
     run_id                varchar not null,
     source_file           varchar not null,
     sha256                varchar not null,

@@ -1,12 +1,17 @@
--- The current version of every accepted line with its credit, period and encounter: the base of
--- claim_lines, provider_period and the close. Internal: it carries the encounter key.
+-- The current version of every accepted line with its credit, period and lineage: the base of
+-- claim_lines, provider_period and the close. Internal: it carries the line's encounter, the visit id
+-- or else patient + provider + date of service (encounter_id, encounter_patient_key, encounter_date).
 create or replace view claim_lines_current as
 with versions as (
     select * from claim_line_versions where is_current
 ),
 
-credits as (
-    select * from line_credits
+keys as (
+    select * from credit_keys
+),
+
+files as (
+    select file_id, source_file, sha256 from ingest_files
 ),
 
 settings as (
@@ -26,34 +31,33 @@ final as (
         roster.employee_id,
         versions.service_date,
         versions.post_date,
-        strftime(
-            case when settings.period_basis = 'post_date' then versions.post_date else versions.service_date end,
-            '%Y-%m'
-        ) as period,
+        line_period(versions.service_date, versions.post_date, settings.period_basis) as period,
         versions.cpt_code,
         concat_ws(' ', nullif(versions.modifier_1, ''), nullif(versions.modifier_2, ''),
                   nullif(versions.modifier_3, ''), nullif(versions.modifier_4, '')) as modifiers,
         versions.units,
-        credits.release,
-        credits.cms_work_rvu,
-        credits.factor,
-        credits.credited_wrvu,
-        credits.rule,
-        versions.source_file,
+        keys.release,
+        keys.cms_work_rvu,
+        line_factor(keys.factor, versions.multiple_factor) as factor,
+        line_credited_wrvu(
+            keys.is_credited, keys.cms_work_rvu, line_factor(keys.factor, versions.multiple_factor), versions.units
+        ) as credited_wrvu,
+        line_rule(keys.rule, versions.multiple_factor) as rule,
+        files.source_file,
         versions.source_row,
-        credits.flags,
-        credits.source_line as schedule_source_line,
-        versions.source_sha256,
+        keys.flags,
+        keys.source_line as schedule_source_line,
+        files.sha256 as source_sha256,
         versions.place_of_service,
         versions.version_id,
         versions.run_id,
         roster.plan_id,
-        coalesce(
-            nullif(versions.encounter_id, ''),
-            versions.patient_hash || '|' || versions.npi || '|' || cast(versions.service_date as varchar)
-        ) as encounter_key
+        versions.encounter_id,
+        case when versions.encounter_id = '' then versions.patient_key end as encounter_patient_key,
+        case when versions.encounter_id = '' then versions.service_date end as encounter_date
     from versions
-    inner join credits on versions.version_id = credits.version_id
+    inner join keys on versions.credit_key = keys.credit_key
+    inner join files on versions.file_id = files.file_id
     cross join settings
     left join roster
         on versions.npi = roster.npi

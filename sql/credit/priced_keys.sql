@@ -1,9 +1,10 @@
--- Each line's schedule row (CREDITING.md sections 1 and 2): the release governing its date of service
--- (or the pinned one), the row its 26/TC/53 modifier selects, a custom RVU winning over CMS for its
--- dates, and the row rule: which row priced the line, or why it is held or unpriced.
-create or replace temp table credit_priced_lines as
-with lines as (
-    select * from {lines_table}
+-- The schedule row of each credit key (CREDITING.md sections 1 and 2): the release governing its date
+-- of service (or the pinned one), the row its 26/TC/53 modifier selects, a custom RVU winning over CMS
+-- for its dates, and the row rule: which row prices its lines, or why they are held or unpriced.
+-- A key is what a credit depends on besides units: date of service, pinned release, code, modifiers.
+create or replace temp table credit_priced_keys as
+with keys as (
+    select * from {keys_table}
 ),
 
 releases as (
@@ -24,17 +25,17 @@ status_policy as (
 
 dated as (
     -- as-of join: the last release starting on or before the date of service (releases leave no gaps)
-    select lines.*, releases.release as dated_release
-    from lines
-    asof left join releases on lines.service_date >= releases.effective_from
+    select keys.*, releases.release as dated_release
+    from keys
+    asof left join releases on keys.service_date >= releases.effective_from
 ),
 
 governed as (
-    -- a pinned release (the line's, else the policy's) that is not loaded governs nothing
+    -- a pinned release (the key's, '' for none, else the policy's) that is not loaded governs nothing
     select dated.*, loaded.release
     from dated
     left join releases as loaded
-        on loaded.release = coalesce(dated.pinned_release, $schedule_pin, dated.dated_release)
+        on loaded.release = coalesce(nullif(dated.pinned_release, ''), $schedule_pin, dated.dated_release)
 ),
 
 keyed as (
@@ -126,16 +127,11 @@ priced as (
 
 final as (
     select
-        version_id,
-        npi,
-        patient_hash,
-        service_date,
-        cpt_code,
+        credit_key,
         modifier_1,
         modifier_2,
         modifier_3,
         modifier_4,
-        units,
         release,
         schedule_modifier,
         case

@@ -1,1 +1,0 @@
-select count(*) as lines from run_credits

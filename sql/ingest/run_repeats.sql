@@ -1,0 +1,70 @@
+-- The lines of this run whose transaction_id comes more than once in the run (run_repeated_ids) or
+-- has a current version already (the rest are new transactions: nothing to compare), each compared
+-- with the version before it, in version order (earlier runs, then file and row): the same content
+-- as the version it follows is a duplicate; different content is a new version (a correction when
+-- there was one before). The last new version of a transaction becomes current.
+create or replace temp table run_repeats as
+with staged as (
+    select * from run_staged
+),
+
+current_versions as (
+    select * from claim_line_versions where is_current
+),
+
+repeated as (
+    select transaction_id from run_repeated_ids
+    union
+    select transaction_id from current_versions where transaction_id in (select transaction_id from staged)
+),
+
+versions as (
+    select * exclude (file_id, source_row, pinned_release)
+    from staged
+    where transaction_id in (select transaction_id from repeated)
+    union all by name
+    select * exclude (file_id, source_row, run_id, is_current, superseded_in_run, credit_key, multiple_factor)
+    from current_versions
+    where transaction_id in (select transaction_id from repeated)
+),
+
+sequenced as (
+    select
+        version_id,
+        file_seq,
+        transaction_id,
+        struct_pack(claim_id, npi, service_date, post_date, cpt_code, modifier_1, modifier_2, modifier_3,
+                    modifier_4, units, patient_key, place_of_service, encounter_id) as content
+    from versions
+),
+
+compared as (
+    select
+        *,
+        lag(content) over (partition by transaction_id order by version_id) as previous_content
+    from sequenced
+),
+
+classified as (
+    select
+        *,
+        coalesce(content = previous_content, false) as is_duplicate,
+        previous_content is not null and content <> previous_content as supersedes
+    from compared
+    where file_seq is not null  -- this run's lines; the current versions they follow only compare
+),
+
+final as (
+    select
+        version_id,
+        file_seq,
+        transaction_id,
+        is_duplicate,
+        supersedes,
+        not is_duplicate
+            and version_id = max(version_id) filter (where not is_duplicate) over (partition by transaction_id)
+            as is_last
+    from classified
+)
+
+select * from final

@@ -1,0 +1,21 @@
+-- The providers and periods this run's new and retired versions fall in: their provider_period rows
+-- are computed again (every one when $all).
+create or replace temp table run_touched_periods as
+with settings as (
+    select coalesce(max(value) filter (where name = 'period_basis'), 'service_date') as period_basis
+    from workspace_settings
+),
+
+versions as (
+    select npi, service_date, post_date
+    from claim_line_versions
+    where $all or run_id = $run_id or superseded_in_run = $run_id
+),
+
+final as (
+    select distinct versions.npi, line_period(versions.service_date, versions.post_date, settings.period_basis) as period
+    from versions
+    cross join settings
+)
+
+select * from final
