@@ -2,7 +2,10 @@
 
 A realistic mix: mostly office E/M visits, real CMS codes of the repository's fixture excerpts,
 a few modifiers (some lowercase), 2,000 providers, three years of service dates (2022-2024),
-2% reversals of earlier charges, and about 0.3% malformed rows (a non-code, a bad NPI, a bad date).
+2% reversals (a void of an earlier charge of the file: same claim, clinician, patient, date and
+code, -1 units, posted later), and about 0.3% malformed rows (a non-code, a bad NPI, a bad date).
+Every value is drawn from a hash of the row number and the seed, so a reversal can draw again what
+its charge drew.
 """
 
 import duckdb
@@ -15,59 +18,74 @@ CODE_MIX = [
     ("45378", "", 2), ("G0439", "", 2), ("99406", "", 1),
 ]
 PROVIDERS = 2000
+PATIENTS = 400_000
 FIRST_DAY, DAYS = "2022-01-01", 3 * 365
+REVERSALS_PER_10000 = 200  # and 30 in 10,000 malformed: 10 bad NPIs, 10 bad dates, 10 non-codes
+REVERSAL_LOOKBACK = 1000  # a reversal voids one of the charges this many rows before it
 
 
-def generate_extract(path: str, lines: int, seed: float = 0.42, id_prefix: str = "TX") -> None:
+def generate_extract(path: str, lines: int, seed: int = 42, id_prefix: str = "TX") -> None:
     """Write `lines` rows of CSV to `path`; transaction ids are `id_prefix` and a number."""
     con = duckdb.connect()
-    con.execute("select setseed($seed)", {"seed": seed})
     mix = [(code, modifier, sum(w for _, _, w in CODE_MIX[: i + 1])) for i, (code, modifier, _) in enumerate(CODE_MIX)]
     con.execute("create temp table code_mix (code varchar, modifier varchar, upto integer)")
     con.executemany("insert into code_mix values ($1, $2, $3)", mix)
     con.execute("create temp table providers as select i as provider, npi from (" + NPI_QUERY + ")")
     relation = con.sql(
         """
-        with draws as (
+        with rows as (
             select
                 i,
-                cast(floor(random() * 100) as integer) as code_draw,
-                cast(floor(random() * $providers) as integer) as provider,
-                cast(floor(random() * $days) as integer) as day,
-                cast(floor(random() * 400000) as integer) as patient,
-                random() as kind
+                i > 0 and hash(i, $seed, 'kind') % 10000 < $reversals as is_reversal,
+                hash(i, $seed, 'malformed') % 10000 as malformed
             from range($lines) as t(i)
+        ),
+        sources as (
+            -- the row whose draws a row takes: its own, or for a reversal an earlier charge's
+            select
+                *,
+                case when is_reversal then i - 1 - hash(i, $seed, 'back') % least(i, $lookback) else i end as source
+            from rows
+        ),
+        draws as (
+            select
+                sources.*,
+                cast(hash(source, $seed, 'code') % 100 as integer) as code_draw,
+                cast(hash(source, $seed, 'provider') % $providers as integer) as provider,
+                cast(hash(source, $seed, 'day') % $days as integer) as day,
+                cast(hash(source, $seed, 'patient') % $patients as integer) as patient,
+                cast(1 + hash(source, $seed, 'lag') % 20 as integer) as post_lag
+            from sources
         ),
         lines as (
             select
-                draws.i,
+                draws.*,
                 providers.npi,
                 cast($first_day as date) + draws.day as service_date,
                 code_mix.code,
-                code_mix.modifier,
-                draws.patient,
-                draws.kind
+                code_mix.modifier
             from draws
             inner join providers on draws.provider = providers.provider
             asof join code_mix on draws.code_draw < code_mix.upto
         )
         select
             $id_prefix || lpad(cast(i as varchar), 10, '0') as transaction_id,
-            'CL' || lpad(cast(i // 2 as varchar), 10, '0') as claim_id,
-            case when kind < 0.001 then '1234567890' else npi end as rendering_npi,
-            case when kind between 0.001 and 0.002 then '2023-02-30' else strftime(service_date, '%Y-%m-%d') end
+            'CL' || lpad(cast(source // 2 as varchar), 10, '0') as claim_id,
+            case when malformed < 10 then '1234567890' else npi end as rendering_npi,
+            case when malformed between 10 and 19 then '2023-02-30' else strftime(service_date, '%Y-%m-%d') end
                 as service_date,
-            strftime(service_date + cast(1 + floor(kind * 20) as integer), '%Y-%m-%d') as post_date,
-            case when kind between 0.002 and 0.003 then 'NO SHOW' else code end as cpt_code,
+            strftime(service_date + post_lag + case when is_reversal then 30 else 0 end, '%Y-%m-%d') as post_date,
+            case when malformed between 20 and 29 then 'NO SHOW' else code end as cpt_code,
             modifier as modifier_1,
             '' as modifier_2,
-            case when kind > 0.98 then -1 else 1 end as units,
+            case when is_reversal then -1 else 1 end as units,
             'MRN' || cast(patient as varchar) as patient_id,
             case when code like '99%' then '11' else '22' end as place_of_service
         from lines
         order by i
         """,
-        params={"providers": PROVIDERS, "days": DAYS, "lines": lines, "first_day": FIRST_DAY, "id_prefix": id_prefix},
+        params={"providers": PROVIDERS, "patients": PATIENTS, "days": DAYS, "lines": lines, "first_day": FIRST_DAY,
+                "id_prefix": id_prefix, "seed": seed, "reversals": REVERSALS_PER_10000, "lookback": REVERSAL_LOOKBACK},
     )
     relation.write_csv(path, header=True)
     con.close()

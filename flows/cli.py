@@ -1,6 +1,7 @@
 """The `wrvu` command. Thin: it parses options, calls flows and transforms, and turns errors into
 exit codes (0 done, 1 the run failed, 2 bad usage, configuration or input) with a one-line reason."""
 
+import atexit
 import json
 import os
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from flows import prefect_api
 from flows.schedule import load_schedule_files
 from flows.workspace import init_workspace
 from schemas.workspace import Workspace, load_workspace
@@ -145,10 +147,12 @@ def schedule_list(workspace_dir):
 @workspace_option
 def ingest(paths, map_name, workspace_dir):
     """The nightly flow: ingest every new extract in inbox/ (or PATHS), credit it, refresh aggregates."""
+    prefect_api.start_early()
     from flows.ingest import nightly_ingest, summary_markdown
 
     workspace = open_workspace(workspace_dir)
-    summary = nightly_ingest(str(workspace.root), [str(p.resolve()) for p in paths] or None, map_name)
+    with prefect_api.api():
+        summary = nightly_ingest(str(workspace.root), [str(p.resolve()) for p in paths] or None, map_name)
     click.echo(summary_markdown(summary))
 
 
@@ -158,12 +162,15 @@ def ingest(paths, map_name, workspace_dir):
 @workspace_option
 def close(period, restate, workspace_dir):
     """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY): reconciliation, variance, lines, quarantine, manifest."""
-    from flows.close import period_close
     from transforms.close import parse_period
 
-    workspace = open_workspace(workspace_dir)
     parse_period(period)  # a bad period is a usage error before Prefect starts
-    outcome = period_close(str(workspace.root), period, restate)
+    prefect_api.start_early()
+    from flows.close import period_close
+
+    workspace = open_workspace(workspace_dir)
+    with prefect_api.api():
+        outcome = period_close(str(workspace.root), period, restate)
     click.echo({"closed": "closed", "restated": f"restated (revision {outcome.revision})",
                 "unchanged": f"unchanged since its close (revision {outcome.revision}); nothing written"}[outcome.action]
                + f": {outcome.out_dir}")
@@ -173,9 +180,11 @@ def close(period, restate, workspace_dir):
 @workspace_option
 def serve(workspace_dir):
     """Register the nightly ingest with Prefect and run it on the cron of wrvu.yaml."""
+    prefect_api.start_early()
     from flows.ingest import serve_nightly
 
-    serve_nightly(open_workspace(workspace_dir))
+    with prefect_api.api():
+        serve_nightly(open_workspace(workspace_dir))
 
 
 @cli.command("sql")
@@ -197,10 +206,23 @@ def sql_command(query, as_csv, workspace_dir):
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def demo(directory: Path | None):
     """The whole job on bundled sample data, in DIRECTORY (default ./wrvu-demo)."""
+    prefect_api.start_early()
     from flows.demo import run_demo
 
-    run_demo(directory or Path("wrvu-demo"))
+    with prefect_api.api():
+        run_demo(directory or Path("wrvu-demo"))
 
 
 def main() -> None:
-    cli(prog_name="wrvu")
+    try:
+        cli(prog_name="wrvu")
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    # Leave without tearing the interpreter down: after a flow, Prefect's threads still hold DuckDB
+    # objects, and DuckDB's bindings would print a page of "leaked" warnings on every run. The
+    # exit handlers (Prefect flushing its logs, the temporary server stopping) run first.
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,0 +1,109 @@
+"""The Prefect API a wrvu command runs its flows against.
+
+With PREFECT_API_URL set (a `prefect server start` of your own, or Prefect Cloud), that one. Without
+it, Prefect would start a temporary server at the first flow call, after importing its whole server
+in this process (4 s here) and then waiting for the server's own start-up (6-8 s). wrvu starts that
+same temporary server (`uvicorn prefect.server.api.server:create_app`, as Prefect does) before it
+imports anything heavy, so the server boots while wrvu loads and checks its inputs, and stops it on
+the way out without waiting for its shutdown.
+"""
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+
+HEALTH_TIMEOUT_SECONDS = 60
+HEALTH_POLL_SECONDS = 0.1
+FLUSH_TIMEOUT_SECONDS = 10
+
+
+class TemporaryServer:
+    """A Prefect server subprocess on a free local port."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
+            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
+            stdin=subprocess.DEVNULL,
+        )
+        self.used = False
+        atexit.register(self.stop)
+
+    def wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the temporary Prefect server exited with code {self.process.returncode}")
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(HEALTH_POLL_SECONDS)
+        raise RuntimeError(f"the temporary Prefect server did not answer within {HEALTH_TIMEOUT_SECONDS} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+
+
+_server: TemporaryServer | None = None
+
+
+def start_early() -> None:
+    """Start the temporary server now, unless an API is configured (checked again in `api`, once
+    Prefect's settings are loaded: a Prefect profile can name one too)."""
+    global _server
+    if _server is None and not _configured_api_url():
+        _server = TemporaryServer()
+
+
+def _configured_api_url() -> str | None:
+    if "prefect.settings" in sys.modules:  # already paid for: ask Prefect (a test harness sets it there)
+        from prefect.settings import PREFECT_API_URL
+
+        return PREFECT_API_URL.value()
+    return os.environ.get("PREFECT_API_URL")
+
+
+@contextmanager
+def api():
+    """Run the enclosed flows against the configured Prefect API, else against the temporary server;
+    their logs and events are sent before it ends."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if _configured_api_url():  # from the environment, a Prefect profile, or a test harness
+        if _server is not None and not _server.used:
+            _server.stop()  # started for nothing (a server that ran flows lives on: their workers flush to it)
+        settings = {}
+    else:
+        start_early()
+        _server.wait_until_healthy()
+        _server.used = True
+        settings = {PREFECT_API_URL: _server.api_url}
+    with temporary_settings(settings):
+        try:
+            yield
+        finally:
+            _flush_logs_and_events()
+
+
+def _flush_logs_and_events() -> None:
+    """Send what the runs logged to the server while it is up (Prefect would at interpreter exit,
+    which `wrvu` skips)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=FLUSH_TIMEOUT_SECONDS)
+    EventsWorker.drain_all(timeout=FLUSH_TIMEOUT_SECONDS)
