@@ -214,6 +214,8 @@ def demo(directory: Path | None):
 
 
 def main() -> None:
+    if os.environ.get("WRVU_DEBUG"):  # tracebacks, and a normal exit that profilers can report from
+        cli(prog_name="wrvu")
     try:
         cli(prog_name="wrvu")
         code = 0
@@ -221,7 +223,7 @@ def main() -> None:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     # Leave without tearing the interpreter down: after a flow, Prefect's threads still hold DuckDB
     # objects, and DuckDB's bindings would print a page of "leaked" warnings on every run. The
-    # exit handlers (Prefect flushing its logs, the temporary server stopping) run first.
+    # exit handlers (the temporary server stopping) run first.
     atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()

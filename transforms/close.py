@@ -123,26 +123,47 @@ def load_close_inputs(workspace: Workspace) -> CloseInputs:
     )
 
 
-def fte_spans(roster: pl.DataFrame, employee_id: str, plan_id: str) -> list[FteSpan]:
-    rows = roster.filter(employee_id=employee_id, plan_id=plan_id)
-    return [FteSpan(r["effective_from"], r["effective_to"], r["fte"]) for r in rows.iter_rows(named=True)]
+@dataclass(frozen=True)
+class MonthTotals:
+    """Credited wRVUs and encounters per employee, plan and month (YYYY-MM), indexed by employee and
+    plan: a close of thousands of employees asks for a few sums each."""
+
+    months: dict[tuple[str, str], list[tuple[str, Decimal, int]]]
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> "MonthTotals":
+        months = {}
+        for row in frame.iter_rows(named=True):
+            months.setdefault((row["employee_id"], row["plan_id"]), []).append((row["period"], row["wrvu"], row["encounters"]))
+        return cls(months)
+
+    def _between(self, employee_id: str, plan_id: str, start: date, end: date):
+        first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
+        return [m for m in self.months.get((employee_id, plan_id), ()) if first <= m[0] <= last]
+
+    def wrvu_between(self, employee_id: str, plan_id: str, start: date, end: date) -> Decimal:
+        return sum((wrvu for _, wrvu, _ in self._between(employee_id, plan_id, start, end)), ZERO)
+
+    def encounters_between(self, employee_id: str, plan_id: str, start: date, end: date) -> int:
+        return sum(encounters for _, _, encounters in self._between(employee_id, plan_id, start, end))
 
 
-def payments_of(payroll: pl.DataFrame, employee_id: str) -> list[Payment]:
-    rows = payroll.filter(employee_id=employee_id)
-    return [Payment(r["pay_date"], r["pay_type"], r["amount"]) for r in rows.iter_rows(named=True)]
+def fte_spans_by_plan(roster: pl.DataFrame) -> dict[tuple[str, str], list[FteSpan]]:
+    spans = {}
+    for r in roster.sort("effective_from").iter_rows(named=True):
+        spans.setdefault((r["employee_id"], r["plan_id"]), []).append(FteSpan(r["effective_from"], r["effective_to"], r["fte"]))
+    return spans
 
 
-def wrvu_between(months: pl.DataFrame, employee_id: str, plan_id: str, start: date, end: date) -> Decimal:
-    rows = months.filter(
-        (pl.col("employee_id") == employee_id) & (pl.col("plan_id") == plan_id)
-        & (pl.col("period") >= f"{start:%Y-%m}") & (pl.col("period") <= f"{end:%Y-%m}")
-    )
-    return sum(rows["wrvu"].to_list(), ZERO)
+def payments_by_employee(payroll: pl.DataFrame) -> dict[str, list[Payment]]:
+    payments = {}
+    for r in payroll.iter_rows(named=True):
+        payments.setdefault(r["employee_id"], []).append(Payment(r["pay_date"], r["pay_type"], r["amount"]))
+    return payments
 
 
 def figures_at(
-    plan: Plan, period_end: date, months: pl.DataFrame, spans: list[FteSpan], payments: list[Payment],
+    plan: Plan, period_end: date, months: MonthTotals, spans: list[FteSpan], payments: list[Payment],
     employee_id: str, plan_id: str,
 ) -> CloseFigures:
     """The figures at `period_end`, with the opening balance carried from the plan years before."""
@@ -152,29 +173,26 @@ def figures_at(
     if earliest_data < year_start and plan.recoverable and plan.deficit_at_year_end == "carry_forward":
         previous_end = plan_year_end(plan, date(year_start.year - 1, year_start.month, 1))
         opening = carried_deficit(plan, figures_at(plan, previous_end, months, spans, payments, employee_id, plan_id))
-    wrvu_ytd = wrvu_between(months, employee_id, plan_id, year_start, period_end)
+    wrvu_ytd = months.wrvu_between(employee_id, plan_id, year_start, period_end)
     return close_figures(plan, period_end, wrvu_ytd, spans, payments, opening)
 
 
-def reconciliation_rows(period: Period, inputs: CloseInputs, months: pl.DataFrame) -> list[dict]:
+def reconciliation_rows(period: Period, inputs: CloseInputs, months: MonthTotals) -> list[dict]:
     """One row per employee and plan on the roster during the period."""
     active = inputs.roster.filter(
         (pl.col("effective_from") <= period.end)
         & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= period.start))
     ).sort("effective_from")
+    spans_by_plan = fte_spans_by_plan(inputs.roster)
+    payments = payments_by_employee(inputs.payroll)
     rows = []
-    for (employee_id, plan_id), group in active.group_by(["employee_id", "plan_id"], maintain_order=True):
+    for (employee_id, plan_id), group in active.partition_by(["employee_id", "plan_id"], as_dict=True, maintain_order=True).items():
         plan = inputs.plans[plan_id]
         latest = group.row(-1, named=True)
-        spans = fte_spans(inputs.roster, employee_id, plan_id)
-        payments = payments_of(inputs.payroll, employee_id)
-        figures = figures_at(plan, period.end, months, spans, payments, employee_id, plan_id)
-        in_period = months.filter(
-            (pl.col("employee_id") == employee_id) & (pl.col("plan_id") == plan_id)
-            & (pl.col("period") >= period.first_month) & (pl.col("period") <= period.last_month)
-        )
-        wrvu_period = sum(in_period["wrvu"].to_list(), ZERO)
-        encounters = int(in_period["encounters"].sum())
+        spans = spans_by_plan[(employee_id, plan_id)]
+        figures = figures_at(plan, period.end, months, spans, payments.get(employee_id, []), employee_id, plan_id)
+        wrvu_period = months.wrvu_between(employee_id, plan_id, period.start, period.end)
+        encounters = months.encounters_between(employee_id, plan_id, period.start, period.end)
         rows.append({
             "period": period.label,
             "employee_id": employee_id,
@@ -213,18 +231,20 @@ def benchmark_percentile(annualised: Decimal, benchmark: dict) -> Decimal:
 
 
 def variance_rows(
-    period: Period, reconciliation: list[dict], inputs: CloseInputs, months: pl.DataFrame,
+    period: Period, reconciliation: list[dict], inputs: CloseInputs, months: MonthTotals,
     restatements: dict[str, dict], held: dict[str, int],
 ) -> list[dict]:
     """One row per employee: change on the prior period, restatements, pace and benchmark."""
     prior = period.prior()
     benchmarks = {r["specialty"]: r for r in inputs.benchmarks.iter_rows(named=True)}
     rows = []
-    for employee_id in sorted({r["employee_id"] for r in reconciliation}):
-        mine = [r for r in reconciliation if r["employee_id"] == employee_id]
+    by_employee = {}
+    for r in reconciliation:
+        by_employee.setdefault(r["employee_id"], []).append(r)
+    for employee_id, mine in sorted(by_employee.items()):
         wrvu_period = sum((r["wrvu_period"] for r in mine), ZERO)
         wrvu_prior = sum(
-            (wrvu_between(months, employee_id, r["plan_id"], prior.start, prior.end) for r in mine), ZERO
+            (months.wrvu_between(employee_id, r["plan_id"], prior.start, prior.end) for r in mine), ZERO
         )
         wrvu_ytd = sum((r["wrvu_ytd"] for r in mine), ZERO)
         threshold = sum((r["threshold_ytd"] for r in mine), ZERO)
@@ -299,7 +319,7 @@ def csv_bytes(columns: tuple[str, ...], rows: list[dict]) -> bytes:
 
 
 def lines_frame(con: duckdb.DuckDBPyConnection, period: Period) -> pl.DataFrame:
-    lines = fetch_frame(con, "close/period_lines", {"first_month": period.first_month, "last_month": period.last_month})
+    lines = fetch_frame(con, "close/period_lines")
     text = [c for c, t in lines.schema.items() if t == pl.String]
     prefixes = "".join(re.escape(p) for p in FORMULA_PREFIXES)
     return lines.with_columns(
@@ -374,12 +394,14 @@ class CloseBuild:
 
 
 def build_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, period: Period, inputs: CloseInputs) -> CloseBuild:
-    """Compute every file of the close from the warehouse (whose roster the caller has refreshed)."""
+    """Compute every file of the close from the warehouse (whose roster the caller has refreshed).
+    The period's lines are read once into `close_period_lines`, which commit_close snapshots."""
     months_params = {"first_month": period.first_month, "last_month": period.last_month}
-    months = fetch_frame(con, "close/employee_month_totals", {"last_month": period.last_month})
+    con.execute(sql.load("close/period_lines_table"), months_params)
+    months = MonthTotals.of(fetch_frame(con, "close/employee_month_totals", months_params))
     reconciliation = reconciliation_rows(period, inputs, months)
     restatements = {r["employee_id"]: r for r in fetch_dicts(con, "close/restatements", {"first_month": period.first_month})}
-    held = {r["npi"]: r["lines"] for r in fetch_dicts(con, "close/held_lines", months_params)}
+    held = {r["npi"]: r["lines"] for r in fetch_dicts(con, "close/held_lines")}
     variance = variance_rows(period, reconciliation, inputs, months, restatements, held)
     lines = lines_frame(con, period)
     quarantine = fetch_dicts(con, "close/period_quarantine", {"start": period.start, "end": period.end})
@@ -392,9 +414,9 @@ def build_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, period: Pe
     }
     files["manifest.json"] = manifest_bytes(
         workspace, period, files, lines, reconciliation,
-        sources=fetch_dicts(con, "close/period_sources", months_params),
-        releases=fetch_dicts(con, "close/period_releases", months_params),
-        unassigned=fetch_dicts(con, "close/unassigned_lines", months_params),
+        sources=fetch_dicts(con, "close/period_sources"),
+        releases=fetch_dicts(con, "close/period_releases"),
+        unassigned=fetch_dicts(con, "close/unassigned_lines"),
         quarantined=len(quarantine),
     )
     control_total = sum(lines["credited_wrvu"].to_list(), ZERO) if lines.height else ZERO
@@ -425,7 +447,8 @@ def write_atomically(out_dir: Path, files: dict[str, bytes]) -> None:
 
 def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: CloseBuild, restate: bool) -> CloseOutcome:
     """Record the close and write its folder. A closed period is never silently rewritten: the same
-    content again is a no-op; different content needs `restate`, which adds revision N in rev-N/."""
+    content again is a no-op; different content needs `restate`, which adds revision N in rev-N/.
+    Runs on the connection `build` was computed on (its `close_period_lines`)."""
     label = build.period.label
     latest = fetch_dicts(con, "close/latest_revision", {"period": label})
     latest = latest[0] if latest else None
@@ -444,14 +467,13 @@ def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: Cl
     out_dir = period_dir if revision == 1 else period_dir / f"rev-{revision}"
     if out_dir.exists():
         raise WrvuError(f"{out_dir}: exists but no close of {label} revision {revision} is recorded; move it aside")
-    params = {"first_month": build.period.first_month, "last_month": build.period.last_month}
     con.execute("begin transaction")
     try:
         con.execute(sql.load("close/insert_close"), {
             "period": label, "revision": revision, "out_dir": str(out_dir), "content_sha256": build.content_sha256,
             "control_total_wrvu": build.control_total, "manifest": build.files["manifest.json"].decode(),
         })
-        con.execute(sql.load("close/snapshot_lines"), {**params, "close_period": label, "revision": revision})
+        con.execute(sql.load("close/snapshot_lines"), {"close_period": label, "revision": revision})
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

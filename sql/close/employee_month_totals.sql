@@ -1,4 +1,5 @@
--- Credited wRVUs and encounters per employee, plan, NPI and month, up to the end of the close.
+-- Credited wRVUs per employee, plan, NPI and month up to the end of the close, and encounters in the
+-- months of the close (every month's wRVUs feed the year to date; encounters only the period).
 with lines as (
     select employee_id, plan_id, npi, period, credited_wrvu
     from claim_lines_current
@@ -8,7 +9,7 @@ with lines as (
 encounters as (
     select employee_id, plan_id, npi, period, count(*) filter (where net_units > 0) as encounters
     from encounter_units
-    where employee_id is not null and period <= $last_month
+    where employee_id is not null and period between $first_month and $last_month
     group by employee_id, plan_id, npi, period
 ),
 

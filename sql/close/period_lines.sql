@@ -2,6 +2,6 @@
 select
     transaction_id, claim_id, npi, employee_id, service_date, post_date, period, cpt_code, modifiers, units,
     release, cms_work_rvu, factor, credited_wrvu, rule, source_file, source_row
-from claim_lines_current
-where employee_id is not null and period between $first_month and $last_month
+from close_period_lines
+where employee_id is not null
 order by employee_id, service_date, transaction_id, version_id

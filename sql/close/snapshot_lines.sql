@@ -1,4 +1,4 @@
 insert into close_lines
 select $close_period, $revision, period, employee_id, transaction_id, version_id, units, credited_wrvu
-from claim_lines_current
-where employee_id is not null and period between $first_month and $last_month
+from close_period_lines
+where employee_id is not null
