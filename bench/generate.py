@@ -24,8 +24,11 @@ REVERSALS_PER_10000 = 200  # and 30 in 10,000 malformed: 10 bad NPIs, 10 bad dat
 REVERSAL_LOOKBACK = 1000  # a reversal voids one of the charges this many rows before it
 
 
-def generate_extract(path: str, lines: int, seed: int = 42, id_prefix: str = "TX") -> None:
-    """Write `lines` rows of CSV to `path`; transaction ids are `id_prefix` and a number."""
+def generate_extract(
+    path: str, lines: int, seed: int = 42, id_prefix: str = "TX", first_day: str = FIRST_DAY, days: int = DAYS
+) -> None:
+    """Write `lines` rows of CSV to `path`, dated over `days` days from `first_day`; transaction ids
+    are `id_prefix` and a number."""
     con = duckdb.connect()
     mix = [(code, modifier, sum(w for _, _, w in CODE_MIX[: i + 1])) for i, (code, modifier, _) in enumerate(CODE_MIX)]
     con.execute("create temp table code_mix (code varchar, modifier varchar, upto integer)")
@@ -84,7 +87,7 @@ def generate_extract(path: str, lines: int, seed: int = 42, id_prefix: str = "TX
         from lines
         order by i
         """,
-        params={"providers": PROVIDERS, "patients": PATIENTS, "days": DAYS, "lines": lines, "first_day": FIRST_DAY,
+        params={"providers": PROVIDERS, "patients": PATIENTS, "days": days, "lines": lines, "first_day": first_day,
                 "id_prefix": id_prefix, "seed": seed, "reversals": REVERSALS_PER_10000, "lookback": REVERSAL_LOOKBACK},
     )
     relation.write_csv(path, header=True)
@@ -103,3 +106,21 @@ from (
     from (select i, cast(100000000 + i * 7919 as varchar) as base from range({PROVIDERS}) as t(i))
 )
 """
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Write a synthetic claim extract (canonical layout).")
+    parser.add_argument("path")
+    parser.add_argument("lines", type=int)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--id-prefix", default="TX")
+    parser.add_argument("--first-day", default=FIRST_DAY)
+    parser.add_argument("--days", type=int, default=DAYS)
+    args = parser.parse_args()
+    generate_extract(args.path, args.lines, args.seed, args.id_prefix, args.first_day, args.days)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,11 +1,11 @@
 """The performance benchmark: `.venv/bin/python -m bench.run [--sizes 1,5] [--scale 50]`.
 
 In one run, on the same synthetic extracts (bench/generate.py, cached in bench/data/):
-- the floor: one DuckDB query that reads the CSV, as-of joins the fee schedule and groups by
-  provider and month: what reading the data costs, with nothing of ours (best of two, warm);
+- the floor (bench/floor.py): one DuckDB query that reads the CSV, as-of joins the fee schedule and
+  groups by provider and month: what reading the data costs, with nothing of ours (best of two, warm);
 - `wrvu ingest` end to end (a fresh workspace per size, the real command, Prefect included);
 - `wrvu ingest` of an empty inbox: the fixed overhead measured, beside its extrapolation;
-- a second night adding 1% new lines to the largest workspace;
+- a second night adding 1% new lines, of the last month, to the largest workspace;
 - `wrvu close` of one month for the 2,000 providers of that workspace;
 - with --scale N, one more ingest of N million lines (time and peak memory only).
 It prints the marginal cost per million lines of each (time at the largest size minus time at the
@@ -23,7 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from bench.generate import generate_extract
+from bench.generate import NPI_QUERY
+
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -32,33 +33,16 @@ WRVU = Path(sys.executable).parent / "wrvu"
 SCHEDULES = [REPO / "tests" / "fixtures" / "pprrvu" / p for p in
              ("RVU21A/PPRRVU21_JAN.csv", "RVU23A/PPRRVU23_JAN.csv", "RVU24A/PPRRVU24_JAN.csv")]
 PLANS = "plans:\n  bench: {model: base_plus_production, threshold_wrvu: 4800, tiers: [{from: 0, rate: 48}], settle: monthly}\n"
-FLOOR_QUERY = """
-with lines as (
-    select * from read_csv($path, header = true, all_varchar = true)
-),
-typed as (
-    select rendering_npi as npi, try_cast(service_date as date) as service_date, cpt_code,
-           try_cast(units as integer) as units
-    from lines
-),
-priced as (
-    select typed.npi, strftime(typed.service_date, '%Y-%m') as period, schedule_rows.work_rvu * typed.units as wrvu
-    from typed
-    asof join schedule_release_intervals as releases on typed.service_date >= releases.effective_from
-    left join schedule_rows
-        on schedule_rows.release = releases.release and schedule_rows.cpt_code = typed.cpt_code
-        and schedule_rows.modifier = ''
-)
-select npi, period, sum(wrvu) as wrvu, count(*) as lines from priced group by npi, period
-"""
 
 
-def extract(millions: float, name: str | None = None, seed: int = 42, id_prefix: str = "TX") -> Path:
+def extract(millions: float, name: str | None = None, *options: str) -> Path:
+    """The extract of that many million lines (bench/generate.py in its own process, see bench/floor.py)."""
     path = DATA / (name or f"claims_{millions:g}M.csv")
     if not path.exists():
         DATA.mkdir(exist_ok=True)
         print(f"generating {path.name} ...", flush=True)
-        generate_extract(str(path), int(millions * 1_000_000), seed, id_prefix)
+        subprocess.run([sys.executable, "-m", "bench.generate", str(path), str(int(millions * 1_000_000)), *options],
+                       check=True, cwd=REPO)
     return path
 
 
@@ -86,22 +70,15 @@ def fresh_workspace(name: str) -> Path:
 
 
 def floor_seconds(workspace: Path, path: Path) -> float:
-    """The floor query, best of two after a warm-up run (the file is then in the page cache)."""
-    con = duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True)
-    times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        con.execute(FLOOR_QUERY, {"path": str(path)}).fetchall()
-        times.append(time.perf_counter() - started)
-    con.close()
-    return min(times[1:])
+    floor = subprocess.run([sys.executable, "-m", "bench.floor", str(workspace / "warehouse.duckdb"), str(path)],
+                           check=True, cwd=REPO, capture_output=True, text=True)
+    return float(floor.stdout)
 
 
-def roster_for(workspace: Path, path: Path) -> None:
-    """Every NPI of the extract on the roster, so the close has 2,000 providers to pay."""
-    npis = duckdb.sql("select distinct rendering_npi from read_csv($p, all_varchar = true) where rendering_npi <> '1234567890' "
-                      "order by 1", params={"p": str(path)}).fetchall()
-    rows = "".join(f"{npi},E{i:05d},Provider {i},Family Medicine,bench,1.0,2022-01-01,\n" for i, (npi,) in enumerate(npis))
+def roster_for(workspace: Path) -> None:
+    """Every NPI of the extracts on the roster, so the close has 2,000 providers to pay."""
+    npis = duckdb.connect().sql(NPI_QUERY + " order by i").fetchall()
+    rows = "".join(f"{npi},E{i:05d},Provider {i},Family Medicine,bench,1.0,2022-01-01,\n" for i, npi in npis)
     (workspace / "config" / "roster.csv").write_text(
         "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to\n" + rows)
     (workspace / "config" / "plans.yaml").write_text(PLANS)
@@ -121,7 +98,7 @@ def main() -> None:
     for millions in sizes:
         path = extract(millions)
         workspace = fresh_workspace(f"{millions:g}M")
-        roster_for(workspace, path)
+        roster_for(workspace)
         floor = floor_seconds(workspace, path)
         seconds, peak = ingest(workspace, path)
         results[millions] = {"floor": floor, "ingest": seconds, "peak": peak, "workspace": workspace}
@@ -141,7 +118,9 @@ def main() -> None:
           f"inbox (target < 15 s: {verdict(max(extrapolated, empty) < 15)})")
     print(f"peak memory of wrvu ingest at {sizes[-1]:g}M: {large['peak']:.2f} GB (target < 4 GB: {verdict(large['peak'] < 4)})")
 
-    increment = extract(sizes[-1] / 100, name=f"increment_{sizes[-1]:g}M.csv", seed=77, id_prefix="NX")
+    # a night's extract: charges of the last month of the three years, 1% as many as the large extract
+    increment = extract(sizes[-1] / 100, f"night_{sizes[-1]:g}M.csv",
+                        "--seed", "77", "--id-prefix", "NX", "--first-day", "2024-12-01", "--days", "30")
     night, night_peak = ingest(workspace, increment)
     share = 100 * night / large["ingest"]
     print(f"1% incremental night: {night:.2f} s = {share:.1f}% of the full ingest (target < 15%: {verdict(share < 15)}), "

@@ -15,6 +15,9 @@ import sql
 from transforms.errors import BusyError, WrvuError
 
 LOCK_POLL_SECONDS = 0.25
+# A writer's memory, beyond which DuckDB spills to `warehouse.duckdb.tmp/`: an ingest of tens of
+# millions of lines stays within a few GB (polars' staging batches take about as much again).
+WRITER_MEMORY_LIMIT = "2GB"
 
 
 def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 60.0) -> duckdb.DuckDBPyConnection:
@@ -36,6 +39,7 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 60.0) 
                 ) from exc
             time.sleep(LOCK_POLL_SECONDS)
     if not read_only:
+        con.execute("set memory_limit = $limit", {"limit": WRITER_MEMORY_LIMIT})
         migrate(con)
     return con
 
