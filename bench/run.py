@@ -125,6 +125,9 @@ def main() -> None:
     share = 100 * night / large["ingest"]
     print(f"1% incremental night: {night:.2f} s = {share:.1f}% of the full ingest (target < 15%: {verdict(share < 15)}), "
           f"peak {night_peak:.2f} GB")
+    work_share = 100 * (night - empty) / (large["ingest"] - empty)
+    print(f"  beyond the start-up of any command (the empty-inbox run): {night - empty:.2f} s = {work_share:.1f}% "
+          f"of the full ingest's {large['ingest'] - empty:.2f} s")
     close, close_peak = timed([str(WRVU), "close", "2024-06", "--workspace", str(workspace)])
     print(f"wrvu close of 2024-06 for 2,000 providers: {close:.2f} s (target < 10 s: {verdict(close < 10)}), "
           f"peak {close_peak:.2f} GB")
