@@ -208,7 +208,6 @@ def merge_run(
         files = []
         if staged:
             con.execute(sql.load("ingest/insert_ingest_files"), params)
-            con.unregister("staged_files")
             files = fetch_dicts(con, "ingest/run_files", params)
             if unbalanced := fetch_dicts(con, "ingest/unbalanced_files", params):
                 raise WrvuError(f"rows not accounted for, nothing was stored: {unbalanced}")
@@ -239,17 +238,17 @@ def _insert_staged_lines(
     con: duckdb.DuckDBPyConnection, run_id: str, staged: list[StagedExtract], policy: CreditingPolicy
 ) -> None:
     """Store the run's new versions with their credit keys, and retire the versions they supersede.
-    Each file gets the next file id, and its lines the version ids from its base on by row."""
-    first = fetch_dicts(con, "ingest/next_ids")[0]
-    bases, base = [], first["version_id"]
+    Each file gets the next file id, and its lines the version ids after the last one by row."""
+    last = fetch_dicts(con, "ingest/last_ids")[0]
+    offsets, offset = [], last["version_id"]
     for s in staged:
-        bases.append(base)
-        base += s.rows_read + 2  # rows are numbered from 1 (Parquet) or 2 (CSV, below its header)
+        offsets.append(offset)
+        offset += s.rows_read + 1  # rows are numbered from 1 (Parquet) or 2 (CSV, below its header)
     files = pl.DataFrame([
-        {**asdict(s), "file_id": first["file_id"] + i, "version_base": b} for i, (s, b) in enumerate(zip(staged, bases))
+        {**asdict(s), "file_id": last["file_id"] + i, "version_offset": o} for i, (s, o) in enumerate(zip(staged, offsets), 1)
     ])
     con.register("staged_files", files)
-    con.register("run_file_ids", files.select("file_seq", "file_id", pl.col("version_base") - 1))
+    con.register("run_file_ids", files.select("file_seq", "file_id", "version_offset"))
     con.execute(sql.load("ingest/set_accepted_files"), {"accepted_files": [s.accepted_path for s in staged]})
     con.execute(sql.load("ingest/run_staged"))
     price_new_keys(con, "run_staged", policy)

@@ -1,5 +1,5 @@
 -- This run's accepted lines as staged, renamed to the warehouse's names, with their version id (the
--- file's version base + its row), the file id, and the release a plan pins for the line ('' for none).
+-- file's version offset + its row), the file id, and the release a plan pins for the line ('' for none).
 create or replace temp view run_staged as
 with staged as (
     select * from read_parquet(getvariable('run_accepted_files'))
@@ -15,7 +15,7 @@ pins as (
 
 final as (
     select
-        files.version_base + staged.source_row as version_id,
+        files.version_offset + staged.source_row as version_id,
         staged.transaction_id,
         staged.claim_id,
         staged.rendering_npi as npi,
