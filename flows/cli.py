@@ -68,6 +68,9 @@ class WrvuGroup(click.Group):
 @click.version_option(package_name="wrvu")
 def cli():
     """wrvu: claim extracts to year-correct work RVUs and provider productivity pay."""
+    # everything wrvu writes (warehouse, staging, close files, config) is its owner's alone: it holds
+    # payroll figures and keyed patient hashes
+    os.umask(0o077)
 
 
 @cli.command()

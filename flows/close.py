@@ -35,7 +35,8 @@ def run_name() -> str:
 def period_close(workspace_root: str, period: str, restate: bool = False) -> CloseOutcome:
     """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY) and write its files for payroll."""
     logger = get_run_logger()
-    outcome = close_period(workspace_root, period, restate)
+    with warehouse.run_lock(Path(workspace_root), "close"):
+        outcome = close_period(workspace_root, period, restate)
     message = {
         "closed": f"{outcome.period} closed: {outcome.out_dir}",
         "restated": f"{outcome.period} restated as revision {outcome.revision}: {outcome.out_dir}",

@@ -80,23 +80,26 @@ def nightly_ingest(workspace_root: str, paths: list[str] | None = None, map_name
     logger = get_run_logger()
     workspace = load_workspace(Path(workspace_root))
     run_id = new_run_id()
-    extracts, skipped = discover(workspace_root, paths, map_name)
-    for note in skipped:
-        logger.info("skipped %s", note)
-    logger.info("run %s: %d new extract(s)", run_id, len(extracts))
-    staging_dir = workspace.root / ".wrvu" / "staging" / run_id
-    staging_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        staged = []
-        for file_seq, extract in enumerate(extracts, start=1):
-            staged.append(stage(workspace_root, extract, file_seq, str(staging_dir)))
-            logger.info(
-                "%s: %d rows read, %d quarantined (map: %s)",
-                extract.path, staged[-1].rows_read, staged[-1].rows_quarantined, extract.column_map or "canonical",
-            )
-        summary = merge(workspace_root, run_id, staged)
-    finally:
-        shutil.rmtree(staging_dir, ignore_errors=True)
+    with warehouse.run_lock(workspace.root, "ingest"):
+        staging_root = workspace.root / ".wrvu" / "staging"
+        shutil.rmtree(staging_root, ignore_errors=True)  # what a killed run left: no other run is under way
+        staging_dir = staging_root / run_id
+        staging_dir.mkdir(parents=True)
+        try:
+            extracts, skipped = discover(workspace_root, paths, map_name)
+            for note in skipped:
+                logger.info("skipped %s", note)
+            logger.info("run %s: %d new extract(s)", run_id, len(extracts))
+            staged = []
+            for file_seq, extract in enumerate(extracts, start=1):
+                staged.append(stage(workspace_root, extract, file_seq, str(staging_dir)))
+                logger.info(
+                    "%s: %d rows read, %d quarantined (map: %s)",
+                    extract.path, staged[-1].rows_read, staged[-1].rows_quarantined, extract.column_map or "canonical",
+                )
+            summary = merge(workspace_root, run_id, staged)
+        finally:
+            shutil.rmtree(staging_dir, ignore_errors=True)
     summary["skipped"] = skipped
     for f in summary["files"]:
         logger.info(

@@ -5,7 +5,8 @@ it, Prefect would start a temporary server at the first flow call, after importi
 in this process (4 s here) and then waiting for the server's own start-up (6-8 s). wrvu starts that
 same temporary server (`uvicorn prefect.server.api.server:create_app`, as Prefect does) before it
 imports anything heavy, so the server boots while wrvu loads and checks its inputs, and stops it on
-the way out without waiting for its shutdown.
+the way out without waiting for its shutdown. The server watches wrvu: killed (kill -9 runs no exit
+handlers), wrvu leaves no server behind.
 """
 
 import atexit
@@ -13,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from contextlib import contextmanager
 HEALTH_TIMEOUT_SECONDS = 60
 HEALTH_POLL_SECONDS = 0.1
 FLUSH_TIMEOUT_SECONDS = 10
+PARENT_POLL_SECONDS = 1
 
 
 class TemporaryServer:
@@ -31,7 +34,7 @@ class TemporaryServer:
             self.port = probe.getsockname()[1]
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+            [sys.executable, "-m", "flows.prefect_api", str(os.getpid()), "--factory", "prefect.server.api.server:create_app",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
             env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
             stdin=subprocess.DEVNULL,
@@ -107,3 +110,22 @@ def _flush_logs_and_events() -> None:
 
     APILogWorker.drain_all(timeout=FLUSH_TIMEOUT_SECONDS)
     EventsWorker.drain_all(timeout=FLUSH_TIMEOUT_SECONDS)
+
+
+def serve_while_parent_lives(parent: int, uvicorn_args: list[str]) -> None:
+    """The server process: uvicorn, and a watch that ends it once `parent` is gone."""
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+    from uvicorn.main import main as uvicorn_main
+
+    sys.argv = ["uvicorn", *uvicorn_args]
+    uvicorn_main()
+
+
+if __name__ == "__main__":
+    serve_while_parent_lives(int(sys.argv[1]), sys.argv[2:])

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
@@ -434,6 +435,8 @@ class CloseOutcome:
 def write_atomically(out_dir: Path, files: dict[str, bytes]) -> None:
     """All files or none: written owner-only into a temporary sibling folder, then renamed into place."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.parent.glob(f".{out_dir.name}.*.partial"):  # a killed close's; closes run one at a time
+        shutil.rmtree(stale)
     temporary = out_dir.parent / f".{out_dir.name}.{secrets.token_hex(4)}.partial"
     temporary.mkdir(mode=0o700)
     for name, data in files.items():

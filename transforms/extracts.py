@@ -121,10 +121,11 @@ def _raise_if_not_utf8(exc: pl.exceptions.PolarsError) -> None:
 
 
 def _utf8_csv(path: Path, staging_dir: Path, latin1: bool) -> Path:
-    """The CSV on disk: gunzipped, and re-encoded from Latin-1 when `latin1`, into the staging folder."""
+    """The CSV on disk: gunzipped, and re-encoded from Latin-1 when `latin1`, into `staging_dir`
+    (a folder of this file's own)."""
     source = path
     if path.name.lower().endswith(".gz"):
-        source = staging_dir / (path.name[:-3] + ".gunzipped")
+        source = staging_dir / "gunzipped.csv"  # names of our own: an inbox file name never makes a path
         try:
             with gzip.open(path, "rb") as packed, source.open("wb") as plain:
                 shutil.copyfileobj(packed, plain, CHUNK_BYTES)
@@ -132,7 +133,7 @@ def _utf8_csv(path: Path, staging_dir: Path, latin1: bool) -> Path:
             raise InputError(path, None, None, f"not a readable gzip file ({exc})") from exc
     if not latin1:
         return source
-    transcoded = staging_dir / (path.name + ".utf8")
+    transcoded = staging_dir / "transcoded.csv"
     with source.open("rb") as latin1, transcoded.open("w", encoding="utf-8", newline="") as utf8:
         while chunk := latin1.read(CHUNK_BYTES):
             utf8.write(chunk.decode("latin-1"))

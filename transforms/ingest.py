@@ -131,7 +131,9 @@ def _stage_parts(
     """Write the Parquet parts of one extract; returns (rows read, rows quarantined)."""
     rows_read = rows_quarantined = 0
     patients = PatientKeys(patient_key)
-    scan = scan_extract(path, column_map, staging_dir, latin1)
+    work_dir = staging_dir / f"{file_seq:04d}.work"  # a gunzipped or transcoded copy of the extract
+    work_dir.mkdir(exist_ok=True)
+    scan = scan_extract(path, column_map, work_dir, latin1)
     # a file with a header and no rows still stages one (empty) part, so the merge finds its files
     batches = itertools.chain(iter_batches(path, scan, chunk_rows), [scan.head(0).collect()])
     for part, raw in enumerate(batches):

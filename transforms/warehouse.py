@@ -3,9 +3,15 @@
 DuckDB lets one process write a file and then locks it even against readers in other processes.
 So writers keep their connection open only for short, single-transaction merges, and every
 connection waits for a held lock (up to `wait_seconds`) before giving up with a clear message.
+An ingest or a close also holds the workspace's run lock from start to end (`run_lock`), so that
+two of them never interleave: a second one waits, then exits 2 naming the one running.
 """
 
+import fcntl
+import os
 import time
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -42,6 +48,34 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 60.0) 
         con.execute("set memory_limit = $limit", {"limit": WRITER_MEMORY_LIMIT})
         migrate(con)
     return con
+
+
+@contextmanager
+def run_lock(root: Path, command: str, wait_seconds: float = 60.0):
+    """Hold the workspace's run lock (`.wrvu/run.lock`) while the enclosed run goes on. The lock is
+    the operating system's (flock): a killed run releases it, and leaves nothing to clean up by hand."""
+    path = root / ".wrvu" / "run.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another wrvu run"
+                    raise BusyError(
+                        f"{root}: {holder} is still running in this workspace (waited {wait_seconds:.0f} s); "
+                        "try again when it finishes"
+                    ) from None
+                time.sleep(LOCK_POLL_SECONDS)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"wrvu {command} (pid {os.getpid()}, since {datetime.now():%Y-%m-%d %H:%M:%S})".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
