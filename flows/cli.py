@@ -206,6 +206,20 @@ def sql_command(query, as_csv, workspace_dir):
 
 
 @cli.command()
+@click.argument("period")
+@click.argument("who")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@workspace_option
+def explain(period, who, as_csv, workspace_dir):
+    """Every line credited to WHO (an NPI or employee id) in PERIOD: its extract, row and sha256, the
+    CMS release, file sha256 and line that priced it, the rule and factor, and the closes that paid it."""
+    from flows.sql_console import run_explain
+    from transforms.close import parse_period
+
+    run_explain(open_workspace(workspace_dir).warehouse, parse_period(period), who, as_csv)
+
+
+@cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def demo(directory: Path | None):
     """The whole job on bundled sample data, in DIRECTORY (default ./wrvu-demo)."""

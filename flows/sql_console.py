@@ -1,4 +1,5 @@
-"""`wrvu sql`: read-only queries on the warehouse, as a table or CSV, one-shot or at a prompt."""
+"""`wrvu sql`: read-only queries on the warehouse, as a table or CSV, one-shot or at a prompt; and
+`wrvu explain`, the audited lines behind one provider's figure."""
 
 import sys
 from pathlib import Path
@@ -7,7 +8,10 @@ import duckdb
 import polars as pl
 
 from transforms import warehouse
+from transforms.close import Period
 from transforms.errors import WrvuError
+from transforms.spreadsheet import safe_frame
+from transforms.warehouse import fetch_frame
 
 PROMPT, CONTINUE = "wrvu> ", "  ... "
 
@@ -17,16 +21,31 @@ def run_query(path: Path, query: str, as_csv: bool) -> None:
         _print_result(con, query, as_csv)
 
 
+def run_explain(path: Path, period: Period, who: str, as_csv: bool) -> None:
+    """`wrvu explain`: the audited lines of one provider in a period, and their total."""
+    with warehouse.connect(path, read_only=True) as con:
+        lines = fetch_frame(con, "explain/provider_lines",
+                            {"first_month": period.first_month, "last_month": period.last_month, "who": who})
+    if lines.height == 0:
+        raise WrvuError(f"no lines of {who!r} (an NPI or employee id) in {period.label}")
+    _print_frame(lines, as_csv)
+    if not as_csv:
+        print(f"{who} in {period.label}: {lines.height} lines, {sum(lines['credited_wrvu'].to_list())} credited wRVUs")
+
+
 def _print_result(con: duckdb.DuckDBPyConnection, query: str, as_csv: bool) -> None:
     try:
         relation = con.sql(query)
         frame = None if relation is None else relation.pl()
     except duckdb.Error as exc:
         raise WrvuError(f"query failed: {str(exc).splitlines()[0]}") from exc
-    if frame is None:
-        return
-    if as_csv:
-        frame.write_csv(sys.stdout)
+    if frame is not None:
+        _print_frame(frame, as_csv)
+
+
+def _print_frame(frame: pl.DataFrame, as_csv: bool) -> None:
+    if as_csv:  # opened in a spreadsheet more often than not
+        safe_frame(frame).write_csv(sys.stdout)
         return
     with pl.Config(tbl_rows=200, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=250, tbl_hide_dataframe_shape=True):
         print(frame)

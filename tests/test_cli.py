@@ -32,6 +32,15 @@ def test_init_creates_the_workspace_of_the_contract(tmp_path):
     assert key.read_text() == before, "init never replaces the key"
 
 
+def test_what_wrvu_writes_is_its_owners_alone(tmp_path):
+    root = tmp_path / "ws"
+    CliRunner().invoke(cli, ["init", str(root)])
+    CliRunner().invoke(cli, ["schedule", "load", str(PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv"), "--workspace", str(root)])
+    written = [root / "warehouse.duckdb", root / "config" / "roster.csv", root / "wrvu.yaml"]
+    assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in written} == {"0o600"}
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+
+
 def test_workspace_from_wrvu_home(tmp_path, monkeypatch):
     CliRunner().invoke(cli, ["init", str(tmp_path / "ws")])
     monkeypatch.setenv("WRVU_HOME", str(tmp_path / "ws"))
@@ -68,6 +77,12 @@ def test_sql_is_read_only_and_prints_csv(wrvu):
     refused = wrvu("sql", "delete from schedule_rows")
     assert refused.exit_code == 2 and "read-only" in refused.stderr
     assert "RVU21A,1.30" in wrvu("sql", "--csv", "select release, work_rvu from fee_schedule where cpt_code = '99213'").output
+
+
+def test_sql_csv_neutralises_spreadsheet_formulas_in_text_only(wrvu):
+    wrvu("schedule", "load", str(PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv"))
+    result = wrvu("sql", "--csv", "select '=HYPERLINK(\"x\")' as a, '@SUM(A1)' as b, '-2' as c, -2 as n, 'ok' as d")
+    assert result.output == 'a,b,c,n,d\n"\'=HYPERLINK(""x"")",\'@SUM(A1),\'-2,-2,ok\n'
 
 
 def test_sql_reads_statements_from_a_pipe(wrvu):

@@ -5,7 +5,7 @@ import csv
 import io
 import json
 import stat
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -237,3 +237,29 @@ def test_roster_rows_of_one_npi_may_not_overlap(ws):
               plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}]"))
     with pytest.raises(WrvuError, match=r"roster.csv:3: effective_from: NPI 1234567893 overlaps its row 2"):
         close(ws, "2023-03")
+
+
+def test_explain_traces_a_providers_figure_to_extract_rows_cms_lines_and_closes(ws, wrvu):
+    configure(ws, roster=f"{NPI_A},E1,Ana,Family Medicine,fm,1.0,2023-01-01,\n",
+              plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}], settle: monthly"))
+    path = write_extract(ws.inbox / "march.csv", [
+        ["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99213", "", "", "1", "MRN1"],
+        ["T2", "C1", NPI_A, "2023-03-01", "2023-03-02", "27447", "80", "", "1", "MRN1"],
+        ["T3", "C3", NPI_A, "2023-04-03", "2023-04-04", "99213", "", "", "1", "MRN3"],  # another month
+    ])
+    ingest(ws)
+    reconciliation = read_csv(close(ws, "2023-03").out_dir / "reconciliation.csv")[0]
+    result = wrvu("explain", "2023-03", "E1", "--csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    release_sha = query(ws, "select source_sha256 from schedule_releases where release = 'RVU23A'")[0][0]
+    assert [(r["transaction_id"], r["credited_wrvu"], r["rule"], r["factor"], r["source_file"], r["source_row"],
+             r["release"], r["release_sha256"], r["schedule_source_line"], r["paid_in"]) for r in rows] == [
+        ("T1", "1.3000", "cms", "1.00000000", str(path), "2", "RVU23A", release_sha, "39", "2023-03 rev 1"),
+        ("T2", "3.1360", "cms+asst_80", "0.16000000", str(path), "3", "RVU23A", release_sha, "19", "2023-03 rev 1"),
+    ]
+    total = sum(Decimal(r["credited_wrvu"]) for r in rows)
+    assert total.quantize(Decimal("0.01"), ROUND_HALF_UP) == Decimal(reconciliation["wrvu_period"])  # 2 decimals there
+    assert "2 lines, 4.4360 credited wRVUs" in wrvu("explain", "2023-03", NPI_A).output
+    nobody = wrvu("explain", "2023-03", "E9")
+    assert nobody.exit_code == 2 and "no lines of 'E9'" in nobody.output

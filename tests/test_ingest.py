@@ -245,3 +245,21 @@ def test_multiple_procedures_are_ranked_again_when_a_later_night_adds_a_procedur
     assert query(ws, "select credited_wrvu, rule from claim_lines order by transaction_id") == [
         (Decimal("0.7900"), "cms"), (Decimal("19.6000"), "cms"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("T1,C1,1234567893,2021-02-01,2021-02-02,99213,,,1,SECRET-MRN\nT2,C2,1234567893,2021-02-01,2021-02-02,99213,,,1,SECRET-MRN,x,y\n",
+         r"ragged.csv:3: has 12 fields, but the header names 10 columns"),
+        ('T1,C1,1234567893,2021-02-01,2021-02-02,99213,,,1,SECRET-MRN\nT2,C2,1234567893,2021-02-01,2021-02-02,99213,,,1,"SECRET-MRN\n',
+         r"ragged.csv:3: a quoted value is not closed"),
+    ],
+)
+def test_an_unreadable_row_is_named_by_file_and_row_without_its_values(ws, body, message):
+    (ws.inbox / "ragged.csv").write_text(",".join(["transaction_id", "claim_id", "rendering_npi", "service_date", "post_date",
+                                                   "cpt_code", "modifier_1", "modifier_2", "units", "patient_id"]) + "\n" + body)
+    with pytest.raises(InputError, match=message) as raised:
+        ingest(ws)
+    assert "SECRET" not in str(raised.value)
+    assert query(ws, "select count(*) from claim_line_versions") == [(0,)]

@@ -39,6 +39,7 @@ from transforms.compensation import (
     plan_year_start,
 )
 from transforms.errors import WrvuError
+from transforms.spreadsheet import safe_frame, safe_text
 from transforms.warehouse import fetch_dicts, fetch_frame
 
 LINES_PARQUET_ABOVE = 1_000_000
@@ -288,16 +289,10 @@ def variance_rows(
 
 # --- writing -------------------------------------------------------------------------------------
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TWO_DECIMALS = {"fte_avg", "wrvu_period", "wrvu_ytd", "threshold_ytd", "wrvu_per_encounter", "wrvu_prior_period",
                 "delta_prior_period", "restatement_wrvu", "late_charge_wrvu", "void_wrvu", "schedule_change_wrvu",
                 "pace_pct_of_threshold", "benchmark_p50_ytd", "benchmark_percentile", "earned_ytd", "paid_ytd",
                 "opening_balance", "true_up", "deficit_balance"}
-
-
-def safe_text(value: str) -> str:
-    """A text cell a spreadsheet will not run as a formula."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
 def cell(column: str, value) -> str:
@@ -319,14 +314,8 @@ def csv_bytes(columns: tuple[str, ...], rows: list[dict]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def lines_frame(con: duckdb.DuckDBPyConnection, period: Period) -> pl.DataFrame:
-    lines = fetch_frame(con, "close/period_lines")
-    text = [c for c, t in lines.schema.items() if t == pl.String]
-    prefixes = "".join(re.escape(p) for p in FORMULA_PREFIXES)
-    return lines.with_columns(
-        pl.when(pl.col(c).str.contains(f"^[{prefixes}]")).then("'" + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c in text
-    )
+def lines_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return safe_frame(fetch_frame(con, "close/period_lines"))
 
 
 def lines_file(lines: pl.DataFrame) -> tuple[str, bytes]:
@@ -404,7 +393,7 @@ def build_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, period: Pe
     restatements = {r["employee_id"]: r for r in fetch_dicts(con, "close/restatements", {"first_month": period.first_month})}
     held = {r["npi"]: r["lines"] for r in fetch_dicts(con, "close/held_lines")}
     variance = variance_rows(period, reconciliation, inputs, months, restatements, held)
-    lines = lines_frame(con, period)
+    lines = lines_frame(con)
     quarantine = fetch_dicts(con, "close/period_quarantine", {"start": period.start, "end": period.end})
     lines_name, lines_data = lines_file(lines)
     files = {

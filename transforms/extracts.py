@@ -5,7 +5,9 @@ each row keeps its spreadsheet row number (`source_row`, the header being row 1)
 """
 
 import gzip
+import csv
 import hashlib
+import re
 import shutil
 from pathlib import Path
 
@@ -44,7 +46,7 @@ def iter_batches(path: Path, scan: pl.LazyFrame, chunk_rows: int):
             return
         except pl.exceptions.PolarsError as exc:
             _raise_if_not_utf8(exc)
-            raise InputError(path, None, None, f"unreadable ({_first_line(exc)})") from exc
+            raise _unreadable(path, exc) from None
         yield batch
 
 
@@ -61,7 +63,7 @@ def scan_extract(path: Path, column_map: ColumnMap, staging_dir: Path, latin1: b
         headers = pl.scan_csv(csv_path, infer_schema=False).collect_schema().names()
     except pl.exceptions.PolarsError as exc:
         _raise_if_not_utf8(exc)
-        raise InputError(path, 1, None, f"unreadable CSV header ({_first_line(exc)})") from exc
+        raise InputError(path, 1, None, f"unreadable CSV header ({_withheld(_first_line(exc))})") from None
     selection = _column_selection(path, headers, column_map)
     scan = pl.scan_csv(csv_path, infer_schema=False).select(selection)
     return scan.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
@@ -72,7 +74,7 @@ def _read_parquet(path: Path, column_map: ColumnMap) -> pl.LazyFrame:
         scan = pl.scan_parquet(path)
         schema = scan.collect_schema()
     except pl.exceptions.PolarsError as exc:
-        raise InputError(path, None, None, f"not a readable Parquet file ({_first_line(exc)})") from exc
+        raise InputError(path, None, None, f"not a readable Parquet file ({_withheld(_first_line(exc))})") from None
     selection = _column_selection(path, schema.names(), column_map)
     date_format = column_map.date_format or "%Y-%m-%d"
     # typed columns become the text a CSV would carry, so one validator serves both formats
@@ -138,6 +140,41 @@ def _utf8_csv(path: Path, staging_dir: Path, latin1: bool) -> Path:
         while chunk := latin1.read(CHUNK_BYTES):
             utf8.write(chunk.decode("latin-1"))
     return transcoded
+
+
+def _unreadable(path: Path, exc: pl.exceptions.PolarsError) -> InputError:
+    """The error of a CSV polars cannot read, naming the row (found again by Python's csv reader:
+    polars gives no row) and without the values polars quotes: they can be patient data."""
+    message = str(exc)
+    if "more fields than defined" in message or "not properly escaped" in message:
+        row, reason = _first_bad_row(path)
+        if row is not None:
+            return InputError(path, row, None, reason)
+    return InputError(path, None, None, f"unreadable ({_withheld(_first_line(exc))})")
+
+
+def _first_bad_row(path: Path) -> tuple[int | None, str]:
+    """The first record (its spreadsheet row, the header being 1) with more fields than the header,
+    or whose quote never closes."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
+        reader = csv.reader(f, strict=True)
+        header_fields, row = None, 0
+        try:
+            for record in reader:
+                row += 1
+                if header_fields is None:
+                    header_fields = len(record)
+                elif len(record) > header_fields:
+                    return row, f"has {len(record)} fields, but the header names {header_fields} columns"
+        except csv.Error:
+            return row + 1, "a quoted value is not closed (a stray or unbalanced quote)"
+    return None, ""
+
+
+def _withheld(text: str) -> str:
+    """Polars quotes the offending value between backticks: never repeat it."""
+    return re.sub(r"`[^`]*`?", "(value withheld)", text)
 
 
 def _first_line(exc: Exception) -> str:
