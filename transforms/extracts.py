@@ -4,6 +4,7 @@ Every value is read as text so that validation, not the reader, decides what is 
 each row keeps its spreadsheet row number (`source_row`, the header being row 1) for lineage.
 """
 
+import codecs
 import gzip
 import csv
 import hashlib
@@ -18,6 +19,7 @@ from transforms.errors import InputError
 
 EXTRACT_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 CHUNK_BYTES = 1 << 24
+STRAY_QUOTE = re.compile(r'[^,"\r\n]"[^,"\r\n]')  # a quote neither at a value's edge nor doubled
 
 
 def is_extract(path: Path) -> bool:
@@ -94,14 +96,19 @@ def _source_of(expr: pl.Expr) -> str:
 
 def _column_selection(path: Path, headers: list[str], column_map: ColumnMap) -> list[pl.Expr]:
     """Source columns renamed to canonical names; headers match trimmed and case-insensitively."""
-    by_key = {}
+    by_key, repeated = {}, set()
     for header in headers:
-        by_key.setdefault(header.strip().lower(), header)
+        # polars names a repeated header `units_duplicated_0`: either could be the one meant
+        original = re.sub(r"_duplicated_\d+$", "", header)
+        if original != header or original.strip().lower() in by_key:
+            repeated.add(original.strip().lower())
+        by_key.setdefault(original.strip().lower(), header)
     selection, missing = [], []
     for canonical in CANONICAL_COLUMNS:
-        wanted = column_map.source_header(canonical)
-        header = by_key.get(wanted.strip().lower())
-        if header is not None:
+        wanted = column_map.source_header(canonical).strip().lower()
+        if wanted in repeated:
+            raise InputError(path, 1, canonical, f"the header names {wanted!r} more than once: which column is meant?")
+        if (header := by_key.get(wanted)) is not None:
             selection.append(pl.col(header).alias(canonical))
         elif canonical in REQUIRED_COLUMNS:
             missing.append(canonical if wanted == canonical else f"{canonical} (mapped from {wanted!r})")
@@ -110,9 +117,19 @@ def _column_selection(path: Path, headers: list[str], column_map: ColumnMap) -> 
             path,
             1,
             None,
-            f"missing required columns: {', '.join(missing)}; headers found: {', '.join(repr(h) for h in headers)}",
+            f"missing required columns: {', '.join(missing)}; headers found: {', '.join(repr(h) for h in headers)}"
+            + _header_hint(headers),
         )
     return selection
+
+
+def _header_hint(headers: list[str]) -> str:
+    """What a header that matches nothing most often means."""
+    if len(headers) == 1 and (delimiter := next((d for d in (";", "\t", "|") if d in headers[0]), None)):
+        return f" (the file seems delimited by {delimiter!r}; extracts are comma-separated)"
+    if {"hcpcs", "work"} <= {h.strip().lower() for h in headers}:
+        return " (this looks like a CMS fee schedule: load it with `wrvu schedule load`)"
+    return ""
 
 
 def _raise_if_not_utf8(exc: pl.exceptions.PolarsError) -> None:
@@ -123,8 +140,10 @@ def _raise_if_not_utf8(exc: pl.exceptions.PolarsError) -> None:
 
 
 def _utf8_csv(path: Path, staging_dir: Path, latin1: bool) -> Path:
-    """The CSV on disk: gunzipped, and re-encoded from Latin-1 when `latin1`, into `staging_dir`
-    (a folder of this file's own)."""
+    """The CSV as polars reads it, UTF-8 with `\n` or `\r\n` line ends: gunzipped, transcoded from
+    UTF-16 (Excel's "Unicode text", by its byte-order mark) or, when `latin1`, from Latin-1, and with
+    old Mac `\r` line ends made `\n` (polars would read such a file as one header line and no rows),
+    into `staging_dir` (a folder of this file's own)."""
     source = path
     if path.name.lower().endswith(".gz"):
         source = staging_dir / "gunzipped.csv"  # names of our own: an inbox file name never makes a path
@@ -133,40 +152,55 @@ def _utf8_csv(path: Path, staging_dir: Path, latin1: bool) -> Path:
                 shutil.copyfileobj(packed, plain, CHUNK_BYTES)
         except (OSError, EOFError) as exc:
             raise InputError(path, None, None, f"not a readable gzip file ({exc})") from exc
-    if not latin1:
+    with source.open("rb") as f:
+        head = f.read(CHUNK_BYTES)
+    encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "latin-1" if latin1 else None
+    cr_only = encoding != "utf-16" and b"\r" in head and b"\n" not in head
+    if encoding is None and not cr_only:
         return source
-    transcoded = staging_dir / "transcoded.csv"
-    with source.open("rb") as latin1, transcoded.open("w", encoding="utf-8", newline="") as utf8:
-        while chunk := latin1.read(CHUNK_BYTES):
-            utf8.write(chunk.decode("latin-1"))
-    return transcoded
+    normalised = staging_dir / "normalised.csv"
+    try:
+        with source.open(encoding=encoding or "utf-8", newline="") as text, normalised.open("w", encoding="utf-8", newline="") as out:
+            while chunk := text.read(CHUNK_BYTES):
+                out.write(chunk.replace("\r", "\n") if cr_only else chunk)
+    except UnicodeDecodeError:
+        raise NotUtf8() from None
+    return normalised
 
 
 def _unreadable(path: Path, exc: pl.exceptions.PolarsError) -> InputError:
     """The error of a CSV polars cannot read, naming the row (found again by Python's csv reader:
     polars gives no row) and without the values polars quotes: they can be patient data."""
-    message = str(exc)
-    if "more fields than defined" in message or "not properly escaped" in message:
-        row, reason = _first_bad_row(path)
-        if row is not None:
-            return InputError(path, row, None, reason)
+    row, reason = _first_bad_row(path)
+    if row is not None:
+        return InputError(path, row, None, reason)
     return InputError(path, None, None, f"unreadable ({_withheld(_first_line(exc))})")
 
 
 def _first_bad_row(path: Path) -> tuple[int | None, str]:
     """The first record (its spreadsheet row, the header being 1) with more fields than the header,
-    or whose quote never closes."""
+    a quote inside an unquoted value (Excel reads it as a character, polars refuses the file), or a
+    quote that never closes."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
-        reader = csv.reader(f, strict=True)
+        raw_lines = []
+
+        def lines():  # the text of the record being read, to see its quotes as written
+            for line in f:
+                raw_lines.append(line)
+                yield line
+
         header_fields, row = None, 0
         try:
-            for record in reader:
+            for record in csv.reader(lines(), strict=True):
                 row += 1
+                raw, raw_lines[:] = "".join(raw_lines), []
                 if header_fields is None:
                     header_fields = len(record)
                 elif len(record) > header_fields:
                     return row, f"has {len(record)} fields, but the header names {header_fields} columns"
+                elif STRAY_QUOTE.search(raw):
+                    return row, "has a quote inside a value that is not quoted itself"
         except csv.Error:
             return row + 1, "a quoted value is not closed (a stray or unbalanced quote)"
     return None, ""
