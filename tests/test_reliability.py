@@ -105,8 +105,14 @@ def server_outlives(pid: int) -> bool:
     """Whether the temporary Prefect server of the killed wrvu `pid` is still running after a few
     seconds (it watches its parent once a second)."""
     time.sleep(3)
-    found = subprocess.run(["pgrep", "-f", f"flows.prefect_api {pid} "], capture_output=True)
-    return found.returncode == 0
+    server = f"flows.prefect_api\0{pid}\0".encode()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if server in cmdline.read_bytes():
+                return True
+        except OSError:  # ended while we looked
+            continue
+    return False
 
 
 @pytest.fixture(scope="module")
