@@ -169,11 +169,12 @@ def _utf8_csv(path: Path, staging_dir: Path, latin1: bool) -> Path:
 
 
 def _unreadable(path: Path, exc: pl.exceptions.PolarsError) -> InputError:
-    """The error of a CSV polars cannot read, naming the row (found again by Python's csv reader:
-    polars gives no row) and without the values polars quotes: they can be patient data."""
-    row, reason = _first_bad_row(path)
-    if row is not None:
-        return InputError(path, row, None, reason)
+    """The error of an extract polars cannot read, without the values polars quotes (they can be
+    patient data), and for a CSV naming the row, found again by Python's csv reader (polars gives none)."""
+    if not path.name.lower().endswith(".parquet"):
+        row, reason = _first_bad_row(path)
+        if row is not None:
+            return InputError(path, row, None, reason)
     return InputError(path, None, None, f"unreadable ({_withheld(_first_line(exc))})")
 
 
