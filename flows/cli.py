@@ -233,6 +233,7 @@ def demo(directory: Path | None):
 def main() -> None:
     if os.environ.get("WRVU_DEBUG"):  # tracebacks, and a normal exit that profilers can report from
         cli(prog_name="wrvu")
+        return
     try:
         cli(prog_name="wrvu")
         code = 0
