@@ -2,8 +2,7 @@
 -- are computed again (every one when $all).
 create or replace temp table run_touched_periods as
 with settings as (
-    select coalesce(max(value) filter (where name = 'period_basis'), 'service_date') as period_basis
-    from workspace_settings
+    select * from period_basis
 ),
 
 versions as (

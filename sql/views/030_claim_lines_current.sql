@@ -15,8 +15,7 @@ files as (
 ),
 
 settings as (
-    select coalesce(max(value) filter (where name = 'period_basis'), 'service_date') as period_basis
-    from workspace_settings
+    select * from period_basis
 ),
 
 roster as (
