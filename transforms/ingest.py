@@ -269,6 +269,8 @@ def repeated_transaction_ids(accepted_paths: list[str]) -> pl.DataFrame:
     staged = pl.scan_parquet(accepted_paths).select("transaction_id")
     hashes = staged.select(pl.col("transaction_id").hash().alias("id_hash")).collect()["id_hash"].sort()
     repeated_hashes = hashes.filter(hashes == hashes.shift(1)).unique()
+    if repeated_hashes.is_empty():  # the usual night: no need to read the ids again
+        return pl.DataFrame(schema={"transaction_id": pl.String})
     candidates = staged.filter(pl.col("transaction_id").hash().is_in(repeated_hashes.implode())).collect()
     return candidates.group_by("transaction_id").len().filter(pl.col("len") > 1).select("transaction_id")
 
