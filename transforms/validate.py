@@ -23,7 +23,6 @@ ISO_DATE = "%Y-%m-%d"
 WHOLE_NUMBER = r"^[+-]?\d+(\.0*)?$"
 FIRST_PLAUSIBLE_YEAR = 1900
 SHA256_BLOCK = 64
-PATIENT_KEY_BYTES = 8  # the HMAC truncated to a signed 64-bit integer (see patient_keys)
 
 
 @dataclass(frozen=True)
