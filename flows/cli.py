@@ -1,5 +1,6 @@
 """The `wrvu` command. Thin: it parses options, calls flows and transforms, and turns errors into
-exit codes (0 done, 1 the run failed, 2 bad usage, configuration or input) with a one-line reason."""
+exit codes (0 done, 1 the run failed, 2 bad usage, configuration or input, 3 the run merged but an
+alert fired) with a one-line reason."""
 
 import atexit
 import json
@@ -10,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from flows import prefect_api
 from flows.schedule import load_schedule_files
@@ -17,24 +19,42 @@ from flows.workspace import init_workspace
 from schemas.workspace import Workspace, load_workspace
 from transforms import warehouse
 from transforms.codes import normalise_code, normalise_modifier
-from transforms.errors import WrvuError
+from transforms.errors import QuarantineAlert, WrvuError
 from transforms.schedule import governing_row, list_releases
 
 
 
+WORKSPACE_HELP = "Workspace folder (default: $WRVU_HOME, else the current folder)."
+
+
 def workspace_option(command):
+    """`--workspace` after the subcommand; the same option before it (on `wrvu` itself) and
+    $WRVU_HOME are read by `open_workspace`."""
     return click.option(
-        "--workspace",
-        "workspace_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="WRVU_HOME",
-        default=None,
-        help="Workspace folder (default: $WRVU_HOME, else the current folder).",
+        "--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=WORKSPACE_HELP,
     )(command)
 
 
 def open_workspace(workspace_dir: Path | None) -> Workspace:
+    """The workspace named after the subcommand, else before it, else by $WRVU_HOME, else the
+    current folder; a workspace that is not there says where its name came from."""
+    root = click.get_current_context().find_root()
+    if workspace_dir is None:
+        workspace_dir = root.params.get("workspace_dir")
+    if workspace_dir is not None and root.get_parameter_source("workspace_dir") == ParameterSource.ENVIRONMENT \
+            and workspace_dir == root.params.get("workspace_dir"):
+        try:
+            return load_workspace(workspace_dir)
+        except WrvuError as exc:
+            raise WrvuError(f"WRVU_HOME={workspace_dir}: {exc}") from None
     return load_workspace(workspace_dir or Path.cwd())
+
+
+def route_flow_logs(workspace_root: Path, command: str) -> None:
+    """Prefect's log lines to the run's file under .wrvu/logs/, wrvu's progress to the console."""
+    from flows.run_log import route_logs
+
+    route_logs(workspace_root, command, verbose=click.get_current_context().find_root().params.get("verbose", False))
 
 
 def iso_date(_ctx, param, value):
@@ -46,27 +66,54 @@ def iso_date(_ctx, param, value):
         raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD", param=param) from None
 
 
+def one_line(text: str) -> str:
+    """A message as a single line: stderr holds exactly one line per refusal."""
+    return " / ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
 class WrvuGroup(click.Group):
-    """Turns errors into the contract's exit codes: 2 with a one-line reason, 1 when a run failed."""
+    """Turns errors into the contract's exit codes, each with one line on stderr: 2 for bad usage,
+    configuration or input; 1 when a run failed, naming the log file that holds the traceback."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+            code = code if isinstance(code, int) else 0
+        except click.ClickException as exc:  # usage errors: click's own would print a usage block
+            command = exc.ctx.command_path if getattr(exc, "ctx", None) else "wrvu"
+            click.echo(f"wrvu: {one_line(exc.format_message())} (see `{command} --help`)", err=True)
+            code = exc.exit_code
+        except click.Abort:
+            click.echo("wrvu: aborted", err=True)
+            code = 1
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except WrvuError as exc:
-            click.echo(f"wrvu: {exc}", err=True)
+            click.echo(f"wrvu: {one_line(exc)}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except Exception as exc:  # the run failed: one line, the traceback only when asked for
+        except Exception as exc:  # the run failed: one line naming the log file with the traceback
             if os.environ.get("WRVU_DEBUG"):
                 raise
-            click.echo(f"wrvu: failed: {type(exc).__name__}: {exc} (set WRVU_DEBUG=1 for the traceback)", err=True)
+            from flows.run_log import log_traceback
+
+            reason = f"{type(exc).__name__}: {one_line(exc)}"
+            click.echo(f"wrvu: failed: {reason} (traceback in {log_traceback(reason)})", err=True)
             ctx.exit(1)
 
 
 @click.group(cls=WrvuGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wrvu")
-def cli():
+@click.option("--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path), envvar="WRVU_HOME",
+              default=None, help=WORKSPACE_HELP)
+@click.option("--verbose", "-v", is_flag=True, help="Show Prefect's own log lines on the console too.")
+def cli(workspace_dir, verbose):
     """wrvu: claim extracts to year-correct work RVUs and provider productivity pay."""
     # everything wrvu writes (warehouse, staging, close files, config) is its owner's alone: it holds
     # payroll figures and keyed patient hashes
@@ -147,23 +194,34 @@ def schedule_list(workspace_dir):
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--map", "map_name", help="Column map (config/column_maps/NAME.yaml) for every file of this run.")
+@click.option("--reprocess", is_flag=True, help="Read PATHS, ingested before, again (e.g. after fixing their column map).")
 @workspace_option
-def ingest(paths, map_name, workspace_dir):
-    """The nightly flow: ingest every new extract in inbox/ (or PATHS), credit it, refresh aggregates."""
+def ingest(paths, map_name, reprocess, workspace_dir):
+    """The nightly flow: ingest every new extract in inbox/ (or PATHS), credit it, refresh aggregates.
+    Exits 3, after merging, when a file has more than alerts.quarantine_pct % of its rows quarantined."""
     prefect_api.start_early()
     from flows.ingest import nightly_ingest, summary_markdown
 
     workspace = open_workspace(workspace_dir)
-    with prefect_api.api():
-        summary = nightly_ingest(str(workspace.root), [str(p.resolve()) for p in paths] or None, map_name)
+    route_flow_logs(workspace.root, "ingest")
+    try:
+        with prefect_api.api():
+            summary = nightly_ingest(str(workspace.root), [str(p.resolve()) for p in paths] or None, map_name, reprocess)
+    except QuarantineAlert as alert:  # the run merged: its summary first, then the alert's line
+        click.echo(summary_markdown(alert.summary))
+        raise
     click.echo(summary_markdown(summary))
 
 
 @cli.command()
 @click.argument("period")
 @click.option("--restate", is_flag=True, help="Write a new revision of a closed period whose inputs changed.")
+@click.option("--provisional", is_flag=True,
+              help="A period not over yet: write a pace report to out/PERIOD/provisional/, recorded as no close.")
+@click.option("--accept-unrecorded", is_flag=True,
+              help="Settle although payroll_paid.csv lacks an earlier close's payment (flagged in reconciliation.csv).")
 @workspace_option
-def close(period, restate, workspace_dir):
+def close(period, restate, provisional, accept_unrecorded, workspace_dir):
     """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY): reconciliation, variance, lines, quarantine, manifest."""
     from transforms.close import parse_period
 
@@ -172,22 +230,26 @@ def close(period, restate, workspace_dir):
     from flows.close import period_close
 
     workspace = open_workspace(workspace_dir)
+    route_flow_logs(workspace.root, "close")
     with prefect_api.api():
-        outcome = period_close(str(workspace.root), period, restate)
-    click.echo({"closed": "closed", "restated": f"restated (revision {outcome.revision})",
-                "unchanged": f"unchanged since its close (revision {outcome.revision}); nothing written"}[outcome.action]
-               + f": {outcome.out_dir}")
+        # its progress lines say the outcome
+        period_close(str(workspace.root), period, restate, provisional, accept_unrecorded)
 
 
 @cli.command()
+@click.option("--no-pause-on-shutdown", "pause_on_shutdown", flag_value=False, default=True,
+              help="Leave the schedule active when serve stops (under a service manager that restarts it).")
 @workspace_option
-def serve(workspace_dir):
-    """Register the nightly ingest with Prefect and run it on the cron of wrvu.yaml."""
-    prefect_api.start_early()
+def serve(pause_on_shutdown, workspace_dir):
+    """Register the nightly ingest with Prefect and run it on the cron of wrvu.yaml, one run at a time.
+    Against PREFECT_API_URL, else a Prefect server of its own with its database in the workspace."""
+    workspace = open_workspace(workspace_dir)
+    prefect_api.start_early(database=workspace.root / ".wrvu" / "prefect" / "prefect.db")
     from flows.ingest import serve_nightly
 
-    with prefect_api.api():
-        serve_nightly(open_workspace(workspace_dir))
+    with prefect_api.api() as where:
+        click.echo(f"serving the nightly ingest of {workspace.root} (cron '{workspace.settings.serve.cron}') against {where}")
+        serve_nightly(workspace, pause_on_shutdown)
 
 
 @cli.command("sql")
@@ -203,6 +265,40 @@ def sql_command(query, as_csv, workspace_dir):
         run_console(workspace.warehouse, as_csv, interactive=sys.stdin.isatty())
     else:
         run_query(workspace.warehouse, query, as_csv)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print {findings, inbox} as JSON.")
+@workspace_option
+def check(as_json, workspace_dir):
+    """Validate the workspace, changing nothing: config, releases, inbox, the warehouse's open problems.
+    Exits 2 when there is an error."""
+    from transforms.check import CheckReport, check_workspace, config_invalid
+    from transforms.errors import InputError
+
+    try:
+        workspace = open_workspace(workspace_dir)
+    except InputError as exc:  # wrvu.yaml itself is invalid: nothing else can be checked
+        report = CheckReport([config_invalid(exc)], [])
+    else:
+        report = check_workspace(workspace, date.today())
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+    else:
+        for line in report.lines():
+            click.echo(line)
+    if report.errors:
+        click.get_current_context().exit(2)
+
+
+@cli.command()
+@workspace_option
+def status(workspace_dir):
+    """The workspace on one screen: releases, last ingest, last closes, and what `wrvu check` finds."""
+    from transforms.status import status_lines
+
+    for line in status_lines(open_workspace(workspace_dir), date.today()):
+        click.echo(line)
 
 
 @cli.command()
@@ -227,7 +323,7 @@ def demo(directory: Path | None):
     from flows.demo import run_demo
 
     with prefect_api.api():
-        run_demo(directory or Path("wrvu-demo"))
+        run_demo(directory or Path("wrvu-demo"), lambda root: route_flow_logs(root, "demo"))
 
 
 def main() -> None:

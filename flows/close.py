@@ -1,30 +1,45 @@
 """The period close flow: refresh the roster -> compute the close -> record it and write out/PERIOD/."""
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.checks import check_first
 from schemas.workspace import load_workspace
 from transforms import warehouse
-from transforms.close import CloseOutcome, build_close, commit_close, load_close_inputs, parse_period
+from transforms.close import (
+    CloseOutcome,
+    build_close,
+    commit_close,
+    load_close_inputs,
+    parse_period,
+    refuse_open_period,
+    write_provisional,
+)
 from transforms.roster import store_roster
 
 
 @task(cache_policy=NO_CACHE, task_run_name="close {period_label}")
-def close_period(workspace_root: str, period_label: str, restate: bool) -> CloseOutcome:
+def close_period(
+    workspace_root: str, period_label: str, restate: bool, provisional: bool, today: date, accept_unrecorded: bool = False,
+) -> CloseOutcome:
     workspace = load_workspace(Path(workspace_root))
     period = parse_period(period_label)
+    if not provisional:
+        refuse_open_period(period, today)
     inputs = load_close_inputs(workspace)
     with warehouse.connect(workspace.warehouse) as con:
         con.execute("begin transaction")
         store_roster(con, inputs.roster)
         con.execute("commit")
-        build = build_close(con, workspace, period, inputs)
-        outcome = commit_close(con, workspace, build, restate)
-    return outcome
+        # a pace report moves no money: an unrecorded earlier payment is flagged there, never refused
+        build = build_close(con, workspace, period, inputs, accept_unrecorded or provisional)
+        if provisional:
+            return write_provisional(workspace, build, today)
+        return commit_close(con, workspace, build, restate)
 
 
 def run_name() -> str:
@@ -32,15 +47,22 @@ def run_name() -> str:
 
 
 @flow(name="period_close", flow_run_name=run_name)
-def period_close(workspace_root: str, period: str, restate: bool = False) -> CloseOutcome:
-    """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY) and write its files for payroll."""
+def period_close(
+    workspace_root: str, period: str, restate: bool = False, provisional: bool = False, accept_unrecorded: bool = False,
+) -> CloseOutcome:
+    """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY) and write its files for payroll; with `provisional`,
+    a pace report of a period not yet over, recorded nowhere."""
     logger = get_run_logger()
     with warehouse.run_lock(Path(workspace_root), "close"):
-        outcome = close_period(workspace_root, period, restate)
+        check_first(workspace_root, "close", "none")
+        outcome = close_period(workspace_root, period, restate, provisional, date.today(), accept_unrecorded)
+    for warning in outcome.warnings:
+        logger.warning("warning: %s", warning)
     message = {
         "closed": f"{outcome.period} closed: {outcome.out_dir}",
         "restated": f"{outcome.period} restated as revision {outcome.revision}: {outcome.out_dir}",
         "unchanged": f"{outcome.period} unchanged since its close (revision {outcome.revision}): {outcome.out_dir}",
+        "provisional": f"{outcome.period} is not over: provisional pace report, not a close: {outcome.out_dir}",
     }[outcome.action]
     logger.info(message)
     create_markdown_artifact(markdown=f"# Close {outcome.period}\n\n{message}\n", key="period-close")

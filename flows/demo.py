@@ -1,6 +1,7 @@
 """`wrvu demo`: the whole job on bundled sample data, printed step by step."""
 
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -28,8 +29,9 @@ DEMO_NIGHTS = [("charges_2021-01-04.csv", "2020-12"), ("vendor_charges_2021-02-0
 DEMO_MARKER = "# The demo workspace"
 
 
-def run_demo(directory: Path) -> None:
-    """Run the demo in `directory`, afresh: a previous demo there is replaced, anything else refused."""
+def run_demo(directory: Path, route_logs: Callable[[Path], None]) -> None:
+    """Run the demo in `directory`, afresh: a previous demo there is replaced, anything else refused.
+    `route_logs` sends the runs' logs to the new workspace's .wrvu/logs/."""
     settings = directory / "wrvu.yaml"
     if settings.is_file() and settings.read_text().startswith(DEMO_MARKER):
         shutil.rmtree(directory)
@@ -39,6 +41,7 @@ def run_demo(directory: Path) -> None:
     shutil.copyfile(DEMO_DATA / "wrvu.yaml", directory / "wrvu.yaml")
     shutil.copytree(DEMO_DATA / "config", directory / "config", dirs_exist_ok=True)
     workspace = load_workspace(directory)
+    route_logs(workspace.root)
     click.echo(f"1. workspace: {workspace.root}")
 
     click.echo("2. fee schedule: bundled excerpts of real CMS PPRRVU releases")

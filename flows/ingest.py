@@ -10,11 +10,12 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from flows.checks import check_first
 from schemas.crediting import load_crediting_policy
 from schemas.workspace import Workspace, load_workspace
 from transforms import warehouse
 from transforms.errors import WrvuError
-from transforms.ingest import Extract, StagedExtract, discover_extracts, merge_run, stage_extract
+from transforms.ingest import Extract, StagedExtract, discover_extracts, merge_run, quarantine_alert, stage_extract
 
 IO_RETRIES = 2
 IO_RETRY_DELAY_SECONDS = 5
@@ -50,10 +51,12 @@ def patient_key(workspace: Workspace) -> bytes:
 
 
 @io_task(task_run_name="discover extracts")
-def discover(workspace_root: str, paths: list[str] | None, map_name: str | None) -> tuple[list[Extract], list[str]]:
+def discover(
+    workspace_root: str, paths: list[str] | None, map_name: str | None, reprocess: bool
+) -> tuple[list[Extract], list[str]]:
     workspace = load_workspace(Path(workspace_root))
     with warehouse.connect(workspace.warehouse) as con:
-        return discover_extracts(con, workspace, [Path(p) for p in paths] if paths else None, map_name)
+        return discover_extracts(con, workspace, [Path(p) for p in paths] if paths else None, map_name, reprocess)
 
 
 @io_task(task_run_name="stage {extract.path}")
@@ -75,18 +78,23 @@ def run_name() -> str:
 
 
 @flow(name="nightly_ingest", flow_run_name=run_name, log_prints=False)
-def nightly_ingest(workspace_root: str, paths: list[str] | None = None, map_name: str | None = None) -> dict:
-    """Ingest every new extract of the workspace inbox (or `paths`) into the warehouse."""
+def nightly_ingest(
+    workspace_root: str, paths: list[str] | None = None, map_name: str | None = None, reprocess: bool = False
+) -> dict:
+    """Ingest every new extract of the workspace inbox (or `paths`) into the warehouse; `reprocess`
+    reads `paths`, ingested before, again. Fails with a QuarantineAlert, after the merge, when a file
+    has more than alerts.quarantine_pct % of its rows quarantined."""
     logger = get_run_logger()
     workspace = load_workspace(Path(workspace_root))
     run_id = new_run_id()
     with warehouse.run_lock(workspace.root, "ingest"):
+        check_first(workspace_root, "ingest", "none" if paths else "names")
         staging_root = workspace.root / ".wrvu" / "staging"
         shutil.rmtree(staging_root, ignore_errors=True)  # what a killed run left: no other run is under way
         staging_dir = staging_root / run_id
         staging_dir.mkdir(parents=True)
         try:
-            extracts, skipped = discover(workspace_root, paths, map_name)
+            extracts, skipped = discover(workspace_root, paths, map_name, reprocess)
             for note in skipped:
                 logger.info("skipped %s", note)
             logger.info("run %s: %d new extract(s)", run_id, len(extracts))
@@ -108,6 +116,9 @@ def nightly_ingest(workspace_root: str, paths: list[str] | None = None, map_name
             f["rows_duplicate"], f["rows_superseded"], f["wrvu_added"],
         )
     create_markdown_artifact(markdown=summary_markdown(summary), key="nightly-ingest", description=f"run {run_id}")
+    # raised in the flow, the alert ends its run Failed with the reason; the merge stays
+    if alert := quarantine_alert(summary, workspace.settings.alerts.quarantine_pct):
+        raise alert
     return summary
 
 
@@ -135,8 +146,9 @@ def summary_markdown(summary: dict) -> str:
 
 
 
-def serve_nightly(workspace: Workspace) -> None:
-    """Serve the nightly ingest on the workspace's cron until interrupted."""
+def serve_nightly(workspace: Workspace, pause_on_shutdown: bool = True) -> None:
+    """Serve the nightly ingest on the workspace's cron until interrupted, one run at a time (a run
+    still going at the next cron time: the next waits for it)."""
     from prefect.schedules import Cron
 
     schedule = workspace.settings.serve
@@ -145,4 +157,8 @@ def serve_nightly(workspace: Workspace) -> None:
         schedules=[Cron(schedule.cron, timezone=schedule.timezone)] if schedule.timezone else [Cron(schedule.cron)],
         parameters={"workspace_root": str(workspace.root)},
         description=f"Nightly claim ingest of the wrvu workspace {workspace.root}",
+        # not global_limit: its lease, kept in the server's memory, is lost when the server restarts,
+        # and the run whose lease renewal then fails is crashed
+        limit=1,
+        pause_on_shutdown=pause_on_shutdown,
     )

@@ -7,6 +7,10 @@ same temporary server (`uvicorn prefect.server.api.server:create_app`, as Prefec
 imports anything heavy, so the server boots while wrvu loads and checks its inputs, and stops it on
 the way out without waiting for its shutdown. The server watches wrvu: killed (kill -9 runs no exit
 handlers), wrvu leaves no server behind.
+
+That temporary server runs no scheduler (Prefect's ephemeral mode): a schedule served there would
+never fire. `wrvu serve` without PREFECT_API_URL starts the same server with all its services
+instead (`prefect server start` minus the UI), its database in the workspace.
 """
 
 import atexit
@@ -18,6 +22,7 @@ import threading
 import time
 import urllib.request
 from contextlib import contextmanager
+from pathlib import Path
 
 HEALTH_TIMEOUT_SECONDS = 60
 HEALTH_POLL_SECONDS = 0.1
@@ -26,17 +31,27 @@ PARENT_POLL_SECONDS = 1
 
 
 class TemporaryServer:
-    """A Prefect server subprocess on a free local port."""
+    """A Prefect server subprocess on a free local port: ephemeral (no scheduler, Prefect's default
+    database), or with `database` every service of `prefect server start` and its runs kept there."""
 
-    def __init__(self):
+    def __init__(self, database: Path | None = None):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.api_url = f"http://127.0.0.1:{self.port}/api"
+        self.database = database
+        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_FINAL": "1"}
+        if database is None:
+            env["PREFECT__SERVER_EPHEMERAL"] = "1"
+        else:
+            database.parent.mkdir(parents=True, exist_ok=True)
+            env.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)  # the older name would win over ours
+            env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{database}"
+            env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # the ephemeral server sends none either
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flows.prefect_api", str(os.getpid()), "--factory", "prefect.server.api.server:create_app",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
-            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
+            env=env,
             stdin=subprocess.DEVNULL,
         )
         self.used = False
@@ -64,12 +79,12 @@ class TemporaryServer:
 _server: TemporaryServer | None = None
 
 
-def start_early() -> None:
+def start_early(database: Path | None = None) -> None:
     """Start the temporary server now, unless an API is configured (checked again in `api`, once
     Prefect's settings are loaded: a Prefect profile can name one too)."""
     global _server
     if _server is None and not _configured_api_url():
-        _server = TemporaryServer()
+        _server = TemporaryServer(database)
 
 
 def _configured_api_url() -> str | None:
@@ -83,21 +98,24 @@ def _configured_api_url() -> str | None:
 @contextmanager
 def api():
     """Run the enclosed flows against the configured Prefect API, else against the temporary server;
-    their logs and events are sent before it ends."""
+    their logs and events are sent before it ends. Yields a line saying which server."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    if _configured_api_url():  # from the environment, a Prefect profile, or a test harness
+    if configured := _configured_api_url():  # from the environment, a Prefect profile, or a test harness
         if _server is not None and not _server.used:
             _server.stop()  # started for nothing (a server that ran flows lives on: their workers flush to it)
         settings = {}
+        where = f"the Prefect server of PREFECT_API_URL, {configured}"
     else:
         start_early()
         _server.wait_until_healthy()
         _server.used = True
         settings = {PREFECT_API_URL: _server.api_url}
+        where = (f"wrvu's own Prefect server, {_server.api_url} (database {_server.database}; it ends with wrvu)"
+                 if _server.database else f"a temporary Prefect server, {_server.api_url}")
     with temporary_settings(settings):
         try:
-            yield
+            yield where
         finally:
             _flush_logs_and_events()
 

@@ -3,6 +3,7 @@
 from datetime import date
 from pathlib import Path
 
+from schemas.crediting import load_crediting_policy
 from schemas.workspace import Workspace
 from transforms import warehouse
 from transforms.errors import InputError, WrvuError
@@ -13,7 +14,7 @@ from transforms.pprrvu import (
     read_schedule_file,
     release_from_name,
 )
-from transforms.schedule import store_release
+from transforms.schedule import held_lines_note, store_release
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
@@ -42,7 +43,8 @@ def load_schedule_files(
     effective_from: date | None = None,
     replace: bool = False,
 ) -> list[str]:
-    """Load PPRRVU files; nothing is stored unless every file parses. Returns one line per file."""
+    """Load PPRRVU files; nothing is stored unless every file parses. Returns one line per file, then
+    how many held lines the stored releases can price."""
     files = expand_paths(paths)
     if release and len(files) > 1:
         raise WrvuError("--release names one release: give one file with it")
@@ -56,9 +58,13 @@ def load_schedule_files(
         if start is None:
             raise WrvuError(f"{path}: cannot tell when {release_id} takes effect; pass --effective-from YYYY-MM-DD")
         staged.append((source, parse_schedule(source), release_id, start))
-    lines = []
+    lines, stored = [], []
     with warehouse.connect(workspace.warehouse) as con:
         for source, parsed, release_id, start in staged:
             outcome = store_release(con, source, parsed, release_id, start, replace)
             lines.append(outcome.describe(source.display_name))
+            if outcome.action != "unchanged":
+                stored.append(release_id)
+        if note := held_lines_note(con, stored, load_crediting_policy(workspace.config / "crediting.yaml").pinned_release):
+            lines.append(note)
     return lines

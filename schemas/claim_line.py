@@ -73,6 +73,11 @@ def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
     return sorted(checks, key=lambda c: FIELD_ORDER.index(c.field))
 
 
+# A row the reader could only cut to the header's columns (see transforms/extracts.py): blamed before
+# any field, since its values may sit in the wrong columns.
+ROW_FAULT_CHECK = ClaimCheck("row_whole", "row", pl.col("row_fault").is_null(), pl.col("row_fault"))
+
+
 class AcceptedClaimLine(pa.DataFrameModel):
     """A claim line that passed every check, typed as the warehouse stores it."""
 

@@ -1,11 +1,12 @@
 """The workspace settings file, `wrvu.yaml`, and the folders it names."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from transforms.errors import InputError, WrvuError
 
@@ -27,12 +28,19 @@ class PathSettings(BaseModel):
     warehouse: str = "warehouse.duckdb"
 
 
+class AlertSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # an ingest exits 3 (its Prefect run Failed) when more than this % of a file's rows are quarantined
+    quarantine_pct: Decimal = Field(default=Decimal(20), ge=0, le=100)
+
+
 class WorkspaceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     period_basis: Literal["service_date", "post_date"] = "service_date"
     serve: ServeSettings = ServeSettings()
     paths: PathSettings = PathSettings()
     column_maps: dict[str, str] = {}
+    alerts: AlertSettings = AlertSettings()
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,10 @@ def write_extract(path: Path, rows: list[list], header: list[str] = CANONICAL_HE
     return path
 
 
-def ingest(workspace, paths: list[Path] | None = None, map_name: str | None = None, run_id: str = "test-run") -> dict:
+def ingest(workspace, paths: list[Path] | None = None, map_name: str | None = None, run_id: str = "test-run",
+           reprocess: bool = False) -> dict:
     with warehouse.connect(workspace.warehouse) as con:
-        extracts, skipped = discover_extracts(con, workspace, paths, map_name)
+        extracts, skipped = discover_extracts(con, workspace, paths, map_name, reprocess)
     staging = workspace.root / ".wrvu" / "staging" / run_id
     staging.mkdir(parents=True, exist_ok=True)
     key = patient_key(workspace)

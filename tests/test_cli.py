@@ -113,3 +113,6 @@ def test_serve_registers_the_nightly_cron(workspace, monkeypatch):
     assert result.exit_code == 0, result.output
     assert served["flow"] == "nightly_ingest" and served["parameters"] == {"workspace_root": str(workspace.root)}
     assert served["schedules"][0].cron == "30 1 * * *" and served["schedules"][0].timezone == "America/Chicago"
+    assert served["limit"] == 1 and served["pause_on_shutdown"] is True
+    result = CliRunner().invoke(cli, ["serve", "--no-pause-on-shutdown", "--workspace", str(workspace.root)])
+    assert result.exit_code == 0 and served["pause_on_shutdown"] is False

@@ -12,7 +12,7 @@ import pytest
 from flows.close import close_period
 from flows.schedule import load_schedule_files
 from tests.conftest import PPRRVU
-from tests.ingest_helpers import NPI_A, NPI_B, ingest, query, write_extract
+from tests.ingest_helpers import NPI_A, NPI_B, TODAY, ingest, query, write_extract
 from transforms.errors import WrvuError
 
 SCHEDULES = [PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv", PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"]
@@ -33,7 +33,7 @@ def configure(ws, roster: str, plans: str, payroll: str = "", benchmarks: str = 
 
 
 def close(ws, period: str, restate: bool = False):
-    return close_period.fn(str(ws.root), period, restate)
+    return close_period.fn(str(ws.root), period, restate, False, TODAY)
 
 
 def read_csv(path) -> list[dict]:
@@ -147,6 +147,8 @@ def test_a_closed_period_is_immutable_unless_restated(ws):
     ingest(ws, run_id="r2")
     with pytest.raises(WrvuError, match="2023-03 was closed .* pass --restate"):
         close(ws, "2023-03")
+    # payroll has recovered March's shortfall, so April may settle (an unrecorded one refuses it)
+    (ws.config / "payroll_paid.csv").write_text(PAYROLL_HEADER + "E1,2023-04-05,recovery,-56748.56\n")
     # April's close shows March's restatement split into causes, and pays it through the true-up
     april = close(ws, "2023-04")
     variance = read_csv(april.out_dir / "variance.csv")[0]

@@ -34,8 +34,9 @@ def test_ingest_and_close_through_the_cli(workspace, tmp_path):
         ["T2", "C2", NPI_A, "2023-03-02", "2023-03-02", "UNAPPLIED PAYMENT", "", "", "1", "MRN2"],
     ])
     result = run("ingest", "--workspace", ws)
-    assert result.exit_code == 0, result.output
-    assert "| night.csv | 2 | 1 | 1 | 0 | 0 | 2.8000 |" in result.output
+    assert result.exit_code == 3, "merged, but half the rows quarantined is an alert"
+    assert "| night.csv | 2 | 1 | 1 | 0 | 0 | 2.8000 |" in result.stdout
+    assert "1 of 2 rows quarantined (50%)" in result.stderr
     closed = run("close", "2023-03", "--workspace", ws)
     assert closed.exit_code == 0 and "closed" in closed.output
     with open(workspace.out / "2023-03" / "reconciliation.csv", newline="") as f:

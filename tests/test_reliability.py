@@ -79,8 +79,8 @@ def snapshot(root: Path) -> dict:
 
 def kill_when(root: Path, args: list[str], marker: str | None, delay: float) -> int:
     """Start `wrvu ARGS`, and SIGKILL it `delay` seconds after a line of its log contains `marker`
-    (after its start when None); returns its pid."""
-    process = subprocess.Popen([str(WRVU), *args, "--workspace", str(root)], stdout=subprocess.PIPE,
+    (after its start when None); returns its pid. Verbose: the markers are Prefect's own lines."""
+    process = subprocess.Popen([str(WRVU), "--verbose", *args, "--workspace", str(root)], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     seen, log = threading.Event(), []
 

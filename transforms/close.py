@@ -11,7 +11,7 @@ import secrets
 import shutil
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
@@ -47,8 +47,9 @@ CONFIG_FILES = ("plans.yaml", "roster.csv", "payroll_paid.csv", "benchmarks.csv"
 RECONCILIATION_COLUMNS = (
     "period", "employee_id", "npi", "provider_name", "specialty", "plan_id", "fte_avg", "wrvu_period", "wrvu_ytd",
     "threshold_ytd", "earned_ytd", "paid_ytd", "opening_balance", "true_up", "action", "deficit_balance",
-    "encounters_period", "wrvu_per_encounter",
+    "encounters_period", "wrvu_per_encounter", "prior_payment_unrecorded",
 )
+MONEY_ACTIONS = ("pay", "recover")
 VARIANCE_COLUMNS = (
     "period", "employee_id", "npi", "wrvu_period", "wrvu_prior_period", "delta_prior_period", "restatement_wrvu",
     "late_charge_wrvu", "void_wrvu", "schedule_change_wrvu", "pace_pct_of_threshold", "benchmark_p50_ytd",
@@ -56,6 +57,7 @@ VARIANCE_COLUMNS = (
 )
 QUARANTINE_COLUMNS = ("source_file", "source_row", "field", "reason")
 PACE_FLAG_BELOW_PCT = Decimal(80)
+PROVISIONAL_FOLDER = "provisional"
 
 
 @dataclass(frozen=True)
@@ -220,6 +222,47 @@ def reconciliation_rows(period: Period, inputs: CloseInputs, months: MonthTotals
     return sorted(rows, key=lambda r: (r["employee_id"], r["plan_id"]))
 
 
+def unrecorded_payments(con: duckdb.DuckDBPyConnection, payroll: pl.DataFrame) -> list[dict]:
+    """The pay and recover rows of the recorded closes (latest revision of each period) that
+    payroll_paid.csv has not recorded since the period's end."""
+    con.register("staged_payroll_paid", payroll)
+    try:
+        return fetch_dicts(con, "close/unrecorded_payments")
+    finally:
+        con.unregister("staged_payroll_paid")
+
+
+def flag_prior_unrecorded(period: Period, reconciliation: list[dict], unrecorded: list[dict], accept: bool) -> None:
+    """Set `prior_payment_unrecorded` on the rows whose employee and plan have an unrecorded pay or
+    recovery from an earlier close of the same plan year. Its paid_ytd lacks that money, so a settle
+    close would move it again: refused, naming each, unless `accept`."""
+    pending = {}
+    for u in unrecorded:
+        pending.setdefault((u["employee_id"], u["plan_id"]), []).append(u)
+    earlier = []
+    for row in reconciliation:
+        year_start = plan_year_start(row["_plan"], period.end)
+        mine = [u for u in pending.get((row["employee_id"], row["plan_id"]), ()) if year_start <= u["period_end"] < period.end]
+        row["prior_payment_unrecorded"] = bool(mine)
+        earlier += mine
+    if earlier and not accept and any(r["action"] in MONEY_ACTIONS for r in reconciliation):
+        named = "; ".join(f"{u['employee_id']} {u['action']} {u['amount']} (close {u['period']})" for u in earlier)
+        raise WrvuError(
+            f"{period.label} settles pay while payroll_paid.csv records no incentive or recovery after earlier "
+            f"closes of the plan year: {named}; add those payroll rows, or pass --accept-unrecorded to close anyway"
+        )
+
+
+def payment_frame(reconciliation: list[dict]) -> pl.DataFrame:
+    """The close's pay and recover rows, as recorded in close_payments."""
+    return pl.DataFrame(
+        [(r["employee_id"], r["plan_id"], r["action"], cents(r["true_up"]))
+         for r in reconciliation if r["action"] in MONEY_ACTIONS],
+        schema={"employee_id": pl.String, "plan_id": pl.String, "action": pl.String, "amount": pl.Decimal(18, 2)},
+        orient="row",
+    )
+
+
 def benchmark_percentile(annualised: Decimal, benchmark: dict) -> Decimal:
     """Position of an annual wRVU figure among p25..p90: linear between them, from (0, 0) below p25,
     along the p75-p90 slope above p90 (at most 99)."""
@@ -298,6 +341,8 @@ TWO_DECIMALS = {"fte_avg", "wrvu_period", "wrvu_ytd", "threshold_ytd", "wrvu_per
 def cell(column: str, value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
         return str(cents(value)) if column in TWO_DECIMALS else str(value)
     if isinstance(value, (int, date)):
@@ -374,6 +419,7 @@ class CloseBuild:
     files: dict[str, bytes]
     control_total: Decimal
     reconciliation: list[dict]
+    warnings: tuple[str, ...]
 
     @property
     def content_sha256(self) -> str:
@@ -383,13 +429,17 @@ class CloseBuild:
         return digest.hexdigest()
 
 
-def build_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, period: Period, inputs: CloseInputs) -> CloseBuild:
+def build_close(
+    con: duckdb.DuckDBPyConnection, workspace: Workspace, period: Period, inputs: CloseInputs,
+    accept_unrecorded: bool = False,
+) -> CloseBuild:
     """Compute every file of the close from the warehouse (whose roster the caller has refreshed).
     The period's lines are read once into `close_period_lines`, which commit_close snapshots."""
     months_params = {"first_month": period.first_month, "last_month": period.last_month}
     con.execute(sql.load("close/period_lines_table"), months_params)
     months = MonthTotals.of(fetch_frame(con, "close/employee_month_totals", months_params))
     reconciliation = reconciliation_rows(period, inputs, months)
+    flag_prior_unrecorded(period, reconciliation, unrecorded_payments(con, inputs.payroll), accept_unrecorded)
     restatements = {r["employee_id"]: r for r in fetch_dicts(con, "close/restatements", {"first_month": period.first_month})}
     held = {r["npi"]: r["lines"] for r in fetch_dicts(con, "close/held_lines")}
     variance = variance_rows(period, reconciliation, inputs, months, restatements, held)
@@ -410,7 +460,39 @@ def build_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, period: Pe
         quarantined=len(quarantine),
     )
     control_total = sum(lines["credited_wrvu"].to_list(), ZERO) if lines.height else ZERO
-    return CloseBuild(period, files, control_total, reconciliation)
+    return CloseBuild(period, files, control_total, reconciliation, close_warnings(period, lines.height))
+
+
+def close_warnings(period: Period, line_count: int) -> tuple[str, ...]:
+    """What a close must say on screen beyond the checks run before it (`unrostered_npi` names the
+    lines paid to nobody): a period without lines."""
+    if not line_count:
+        return (f"{period.label}: no credited lines in the period; are its extracts ingested?",)
+    return ()
+
+
+def refuse_open_period(period: Period, today: date) -> None:
+    """A close pays on the period's figures: before its last day is over they will still change."""
+    if period.end >= today:
+        raise WrvuError(
+            f"{period.label} ends on {period.end}, today or later: its figures will still change; close it from "
+            f"{period.end + timedelta(days=1)} on, or pass --provisional for a pace report in out/{period.label}/provisional/"
+        )
+
+
+def provisional_files(build: CloseBuild, today: date) -> dict[str, bytes]:
+    """A mid-period pace report: every file named `NAME.provisional.EXT`, and the manifest saying it
+    is provisional and as of when, so that nobody pays from it by mistake."""
+    manifest = json.loads(build.files["manifest.json"])
+    manifest["files_sha256"] = {provisional_name(name): digest for name, digest in manifest["files_sha256"].items()}
+    manifest = {"provisional": True, "as_of": str(today), **manifest}
+    files = {**build.files, "manifest.json": (json.dumps(manifest, indent=2) + "\n").encode("utf-8")}
+    return {provisional_name(name): data for name, data in files.items()}
+
+
+def provisional_name(name: str) -> str:
+    stem, suffix = name.split(".", 1)
+    return f"{stem}.provisional.{suffix}"
 
 
 @dataclass(frozen=True)
@@ -418,11 +500,13 @@ class CloseOutcome:
     period: str
     revision: int
     out_dir: Path
-    action: str  # closed | restated | unchanged
+    action: str  # closed | restated | unchanged | provisional
+    warnings: tuple[str, ...] = ()
 
 
-def write_atomically(out_dir: Path, files: dict[str, bytes]) -> None:
-    """All files or none: written owner-only into a temporary sibling folder, then renamed into place."""
+def write_atomically(out_dir: Path, files: dict[str, bytes], replace: bool = False) -> None:
+    """All files or none: written owner-only into a temporary sibling folder, then renamed into place
+    (with `replace`, over the folder there, which is moved aside first and then removed)."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.parent.glob(f".{out_dir.name}.*.partial"):  # a killed close's; closes run one at a time
         shutil.rmtree(stale)
@@ -434,7 +518,10 @@ def write_atomically(out_dir: Path, files: dict[str, bytes]) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+    if replace and out_dir.exists():
+        os.rename(out_dir, temporary.with_suffix(".old.partial"))  # cleared as stale by the next write
     os.rename(temporary, out_dir)
+    shutil.rmtree(temporary.with_suffix(".old.partial"), ignore_errors=True)
 
 
 def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: CloseBuild, restate: bool) -> CloseOutcome:
@@ -448,7 +535,7 @@ def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: Cl
         out_dir = Path(latest["out_dir"])
         if not out_dir.is_dir():  # recorded, but the folder was lost (crash or deletion): write it again
             write_atomically(out_dir, build.files)
-        return CloseOutcome(label, latest["revision"], out_dir, "unchanged")
+        return CloseOutcome(label, latest["revision"], out_dir, "unchanged", build.warnings)
     if latest and not restate:
         raise WrvuError(
             f"{label} was closed (revision {latest['revision']}, {latest['out_dir']}) and its inputs have changed "
@@ -457,6 +544,8 @@ def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: Cl
     revision = latest["revision"] + 1 if latest else 1
     period_dir = workspace.out / label
     out_dir = period_dir if revision == 1 else period_dir / f"rev-{revision}"
+    if out_dir.exists() and {p.name for p in out_dir.iterdir()} <= {PROVISIONAL_FOLDER}:
+        shutil.rmtree(out_dir)  # the pace reports of the period, now that it is over and closed
     if out_dir.exists():
         raise WrvuError(f"{out_dir}: exists but no close of {label} revision {revision} is recorded; move it aside")
     con.execute("begin transaction")
@@ -466,6 +555,9 @@ def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: Cl
             "control_total_wrvu": build.control_total, "manifest": build.files["manifest.json"].decode(),
         })
         con.execute(sql.load("close/snapshot_lines"), {"close_period": label, "revision": revision})
+        con.register("staged_close_payments", payment_frame(build.reconciliation))
+        con.execute(sql.load("close/insert_payments"), {"period": label, "revision": revision, "period_end": build.period.end})
+        con.unregister("staged_close_payments")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -473,4 +565,13 @@ def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: Cl
     # after the commit: a crash before the rename leaves a recorded close whose folder the next
     # `wrvu close` of the period writes again (same content), never a folder without a record
     write_atomically(out_dir, build.files)
-    return CloseOutcome(label, revision, out_dir, "restated" if revision > 1 else "closed")
+    return CloseOutcome(label, revision, out_dir, "restated" if revision > 1 else "closed", build.warnings)
+
+
+def write_provisional(workspace: Workspace, build: CloseBuild, today: date) -> CloseOutcome:
+    """The pace report of an open period in out/PERIOD/provisional/, replaced each time, never recorded."""
+    if build.period.end < today:
+        raise WrvuError(f"{build.period.label} has ended: close it without --provisional")
+    out_dir = workspace.out / build.period.label / PROVISIONAL_FOLDER
+    write_atomically(out_dir, provisional_files(build, today), replace=True)
+    return CloseOutcome(build.period.label, 0, out_dir, "provisional", build.warnings)

@@ -1,4 +1,4 @@
-"""The errors a user can act on. The CLI prints them on one line and exits 2."""
+"""The errors a user can act on. The CLI prints them on one line and exits 2 (3 for an alert)."""
 
 from pathlib import Path
 
@@ -20,3 +20,14 @@ class InputError(WrvuError):
 
 class BusyError(WrvuError):
     """Another wrvu process holds the warehouse or the workspace lock."""
+
+
+class QuarantineAlert(WrvuError):
+    """The run merged, but too many rows of a file were quarantined: exit status 3. Carries the run's
+    summary, which the command still prints."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, summary: dict):
+        super().__init__(message)
+        self.summary = summary

@@ -38,8 +38,13 @@ class NotUtf8(Exception):
     """The CSV is not UTF-8: read it again as Latin-1."""
 
 
-def iter_batches(path: Path, scan: pl.LazyFrame, chunk_rows: int):
-    """The scan's rows in batches of about `chunk_rows`, streamed: memory stays bounded by a batch."""
+class RaggedRows(Exception):
+    """The CSV has rows with more fields than its header: read it again, quarantining those rows."""
+
+
+def iter_batches(path: Path, scan: pl.LazyFrame, chunk_rows: int, ragged: bool = False):
+    """The scan's rows in batches of about `chunk_rows`, streamed: memory stays bounded by a batch.
+    `ragged`: the scan already reads rows with extra fields (their `row_fault` says so)."""
     batches = scan.collect_batches(chunk_size=chunk_rows)
     while True:
         try:
@@ -48,14 +53,18 @@ def iter_batches(path: Path, scan: pl.LazyFrame, chunk_rows: int):
             return
         except pl.exceptions.PolarsError as exc:
             _raise_if_not_utf8(exc)
-            raise _unreadable(path, exc) from None
+            raise _unreadable(path, exc, ragged) from None
         yield batch
 
 
-def scan_extract(path: Path, column_map: ColumnMap, staging_dir: Path, latin1: bool = False) -> pl.LazyFrame:
+def scan_extract(
+    path: Path, column_map: ColumnMap, staging_dir: Path, latin1: bool = False, ragged: bool = False
+) -> pl.LazyFrame:
     """The extract's rows as canonical text columns plus `source_row`, lazily; raises InputError for a
     file that cannot be read or lacks a required column. A CSV is read as UTF-8 (with or without BOM);
-    reading it raises NotUtf8 where it is not, and `latin1` transcodes it first."""
+    reading it raises NotUtf8 where it is not, and `latin1` transcodes it first. Reading a row with
+    more fields than the header raises RaggedRows; `ragged` reads such rows cut to the header, with
+    a `row_fault` column saying why they are quarantined (null for every other row)."""
     if path.stat().st_size == 0:
         raise InputError(path, None, None, "empty file (no header row)")
     if path.name.lower().endswith(".parquet"):
@@ -67,8 +76,15 @@ def scan_extract(path: Path, column_map: ColumnMap, staging_dir: Path, latin1: b
         _raise_if_not_utf8(exc)
         raise InputError(path, 1, None, f"unreadable CSV header ({_withheld(_first_line(exc))})") from None
     selection = _column_selection(path, headers, column_map)
-    scan = pl.scan_csv(csv_path, infer_schema=False).select(selection)
-    return scan.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+    scan = pl.scan_csv(csv_path, infer_schema=False, truncate_ragged_lines=ragged).select(selection)
+    scan = scan.with_row_index("source_row", offset=2).with_columns(pl.col("source_row").cast(pl.Int64))
+    if not ragged:
+        return scan
+    faults = _ragged_rows(csv_path)
+    return scan.with_columns(
+        pl.col("source_row").replace_strict(list(faults), list(faults.values()), default=None, return_dtype=pl.String)
+        .alias("row_fault")
+    )
 
 
 def _read_parquet(path: Path, column_map: ColumnMap) -> pl.LazyFrame:
@@ -168,20 +184,21 @@ def _utf8_csv(path: Path, staging_dir: Path, latin1: bool) -> Path:
     return normalised
 
 
-def _unreadable(path: Path, exc: pl.exceptions.PolarsError) -> InputError:
+def _unreadable(path: Path, exc: pl.exceptions.PolarsError, ragged: bool) -> InputError:
     """The error of an extract polars cannot read, without the values polars quotes (they can be
-    patient data), and for a CSV naming the row, found again by Python's csv reader (polars gives none)."""
+    patient data), and for a CSV naming the row, found again by Python's csv reader (polars gives none).
+    Raises RaggedRows where the first bad row only has extra fields (unless the scan reads them)."""
     if not path.name.lower().endswith(".parquet"):
-        row, reason = _first_bad_row(path)
+        row, reason = _first_bad_row(path, ragged)
         if row is not None:
             return InputError(path, row, None, reason)
     return InputError(path, None, None, f"unreadable ({_withheld(_first_line(exc))})")
 
 
-def _first_bad_row(path: Path) -> tuple[int | None, str]:
-    """The first record (its spreadsheet row, the header being 1) with more fields than the header,
-    a quote inside an unquoted value (Excel reads it as a character, polars refuses the file), or a
-    quote that never closes."""
+def _first_bad_row(path: Path, ragged: bool) -> tuple[int | None, str]:
+    """The first record (its spreadsheet row, the header being 1) with a quote inside an unquoted
+    value (Excel reads it as a character, polars refuses the file) or a quote that never closes.
+    A record with more fields than the header before it raises RaggedRows, unless `ragged`."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
         raw_lines = []
@@ -198,13 +215,29 @@ def _first_bad_row(path: Path) -> tuple[int | None, str]:
                 raw, raw_lines[:] = "".join(raw_lines), []
                 if header_fields is None:
                     header_fields = len(record)
-                elif len(record) > header_fields:
-                    return row, f"has {len(record)} fields, but the header names {header_fields} columns"
+                elif len(record) > header_fields and not ragged:
+                    raise RaggedRows()
                 elif STRAY_QUOTE.search(raw):
                     return row, "has a quote inside a value that is not quoted itself"
         except csv.Error:
             return row + 1, "a quoted value is not closed (a stray or unbalanced quote)"
     return None, ""
+
+
+def _ragged_rows(csv_path: Path) -> dict[int, str]:
+    """{spreadsheet row: why it is quarantined} of the records with more fields than the header, up
+    to the first record Python's csv reader cannot read (polars then refuses the file there)."""
+    faults = {}
+    with csv_path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+        records = csv.reader(f, strict=True)
+        try:
+            header_fields = len(next(records, []))
+            for row, record in enumerate(records, start=2):
+                if len(record) > header_fields:
+                    faults[row] = f"has {len(record)} fields, but the header names {header_fields} columns"
+        except csv.Error:
+            pass
+    return faults
 
 
 def _withheld(text: str) -> str:

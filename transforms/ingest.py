@@ -6,6 +6,7 @@ import itertools
 import hashlib
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -19,8 +20,8 @@ from schemas.plans import load_plans
 from schemas.roster import load_roster
 from schemas.workspace import Workspace
 from transforms.crediting import load_custom_rvus, price_new_keys, rank_multiple_procedures, reprice_keys
-from transforms.errors import WrvuError
-from transforms.extracts import NotUtf8, file_sha256, is_extract, iter_batches, scan_extract
+from transforms.errors import QuarantineAlert, WrvuError
+from transforms.extracts import NotUtf8, RaggedRows, file_sha256, is_extract, iter_batches, scan_extract
 from transforms.roster import store_roster
 from transforms.validate import PatientKeys, validate_claim_lines
 from transforms.warehouse import fetch_dicts
@@ -69,10 +70,14 @@ def column_map_for(workspace: Workspace, path: Path, map_name: str | None) -> st
 
 
 def discover_extracts(
-    con: duckdb.DuckDBPyConnection, workspace: Workspace, paths: list[Path] | None, map_name: str | None
+    con: duckdb.DuckDBPyConnection, workspace: Workspace, paths: list[Path] | None, map_name: str | None,
+    reprocess: bool = False,
 ) -> tuple[list[Extract], list[str]]:
     """The extracts to ingest (the given paths, else the inbox), and a note for each one skipped
-    because its content was ingested before (by sha256) or appears twice."""
+    because its content was ingested before (by sha256) or appears twice. `reprocess` reads the given
+    paths, each ingested before, again."""
+    if reprocess and not paths:
+        raise WrvuError("--reprocess reads files ingested before again: name them (wrvu ingest --reprocess PATH...)")
     if paths:
         candidates = []
         for path in paths:
@@ -87,8 +92,10 @@ def discover_extracts(
     for path in candidates:
         digest = file_sha256(path)
         earlier = fetch_dicts(con, "ingest/ingested_sha256", {"sha256": digest})
-        if earlier or digest in seen:
-            skipped.append(f"{path}: already ingested as {earlier[0]['source_file'] if earlier else seen[digest]} (same sha256)")
+        if reprocess and not earlier:
+            raise WrvuError(f"{path}: never ingested (no run read this content): ingest it without --reprocess")
+        if (earlier and not reprocess) or digest in seen:
+            skipped.append(f"{path}: already ingested as {seen.get(digest) or earlier[0]['source_file']} (same sha256)")
             continue
         seen[digest] = str(path)
         extracts.append(Extract(str(path), digest, column_map_for(workspace, path, map_name)))
@@ -104,13 +111,18 @@ def stage_extract(
     started_at = datetime.now()
     path = Path(extract.path)
     column_map = load_column_map(workspace.config, extract.column_map) if extract.column_map else CANONICAL_LAYOUT
-    try:
-        counts = _stage_parts(path, extract.sha256, column_map, file_seq, staging_dir, today, patient_key, chunk_rows)
-    except NotUtf8:
-        for part in staging_dir.glob(f"{file_seq:04d}.*.parquet"):
-            part.unlink()
-        counts = _stage_parts(path, extract.sha256, column_map, file_seq, staging_dir, today, patient_key, chunk_rows,
-                              latin1=True)
+    # read again, from the start, as Latin-1 or quarantining rows with extra fields, where the first
+    # reading finds that it must (each is found once: the loop ends)
+    reading = {"latin1": False, "ragged": False}
+    while True:
+        try:
+            counts = _stage_parts(path, extract.sha256, column_map, file_seq, staging_dir, today, patient_key,
+                                  chunk_rows, **reading)
+            break
+        except (NotUtf8, RaggedRows) as again:
+            reading["latin1" if isinstance(again, NotUtf8) else "ragged"] = True
+            for part in staging_dir.glob(f"{file_seq:04d}.*.parquet"):
+                part.unlink()
     return StagedExtract(
         file_seq=file_seq,
         source_file=str(path),
@@ -126,16 +138,16 @@ def stage_extract(
 
 def _stage_parts(
     path: Path, sha256: str, column_map: ColumnMap, file_seq: int, staging_dir: Path, today: date, patient_key: bytes,
-    chunk_rows: int, latin1: bool = False,
+    chunk_rows: int, latin1: bool, ragged: bool,
 ) -> tuple[int, int]:
     """Write the Parquet parts of one extract; returns (rows read, rows quarantined)."""
     rows_read = rows_quarantined = 0
     patients = PatientKeys(patient_key)
     work_dir = staging_dir / f"{file_seq:04d}.work"  # a gunzipped or transcoded copy of the extract
     work_dir.mkdir(exist_ok=True)
-    scan = scan_extract(path, column_map, work_dir, latin1)
+    scan = scan_extract(path, column_map, work_dir, latin1, ragged)
     # a file with a header and no rows still stages one (empty) part, so the merge finds its files
-    batches = itertools.chain(iter_batches(path, scan, chunk_rows), [scan.head(0).collect()])
+    batches = itertools.chain(iter_batches(path, scan, chunk_rows, ragged), [scan.head(0).collect()])
     for part, raw in enumerate(batches):
         if part and raw.height == 0:
             break
@@ -227,6 +239,26 @@ def merge_run(
     return {"run_id": run_id, "files": files, "recredited_all": recredit_all, "lines_credited": recredited, "held": held}
 
 
+def quarantine_alert(summary: dict, threshold_pct: Decimal) -> QuarantineAlert | None:
+    """The alert of a merged run with files of which more than `threshold_pct` % of the rows were
+    quarantined (a file of no rows never alerts), naming each on one line; None when there is none."""
+    over = []
+    for f in summary["files"]:
+        if f["rows_read"] and (pct := Decimal(100) * f["rows_quarantined"] / f["rows_read"]) > threshold_pct:
+            over.append(f"{f['source_file']}: {f['rows_quarantined']} of {f['rows_read']} rows quarantined "
+                        f"({_pct(pct)}%)")
+    if not over:
+        return None
+    return QuarantineAlert(
+        f"merged, but more than alerts.quarantine_pct {_pct(threshold_pct)}% of the rows were quarantined in "
+        f"{'; '.join(over)}; see the `quarantine` view", summary,
+    )
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value.quantize(Decimal('0.1')).normalize():f}"
+
+
 def _recredit_current_lines(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> None:
     """The schedule, policy, custom RVUs or plan pins changed: price every key again, and move the
     lines whose plan now pins another release to the keys of that release."""
@@ -259,6 +291,7 @@ def _insert_staged_lines(
     con.execute(sql.load("ingest/run_repeats"))
     con.execute(sql.load("ingest/insert_new_versions"), params)
     con.execute(sql.load("ingest/retire_superseded_versions"), params)
+    con.execute(sql.load("ingest/resolve_quarantine"), params)
     con.execute(sql.load("ingest/insert_quarantine"), {**params, "quarantine_files": [s.quarantine_path for s in staged]})
 
 

@@ -105,3 +105,18 @@ def governing_row(con: duckdb.DuckDBPyConnection, cpt_code: str, modifier: str, 
     if modifier in COMPONENT_ONLY_PCTC and plain["pctc_ind"] != COMPONENT_ONLY_PCTC[modifier]:
         raise WrvuError(f"{cpt_code} has no {modifier} row in {where} (PCTC indicator {plain['pctc_ind']})")
     return plain
+
+
+def held_lines_note(con: duckdb.DuckDBPyConnection, releases: list[str], schedule_pin: str | None) -> str | None:
+    """How many held lines (credited 0 for want of a schedule row) the newly stored `releases` can
+    price; None when none (or no release was stored)."""
+    if not releases:
+        return None
+    held = {r["reason"]: r["priceable"]
+            for r in fetch_dicts(con, "credit/held_lines_priceable", {"releases": releases, "schedule_pin": schedule_pin})
+            if r["priceable"]}
+    if not held:
+        return None
+    by_reason = ", ".join(f"{reason} {lines}" for reason, lines in held.items())
+    return (f"{sum(held.values())} held lines ({by_reason}) can now be priced; "
+            "the next `wrvu ingest` re-credits them")

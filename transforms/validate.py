@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 import sql
-from schemas.claim_line import MODIFIERS, AcceptedClaimLine, ClaimCheck, claim_checks
+from schemas.claim_line import MODIFIERS, ROW_FAULT_CHECK, AcceptedClaimLine, ClaimCheck, claim_checks
 from schemas.column_map import CANONICAL_COLUMNS
 from transforms.codes import normalised_code, normalised_modifier
 
@@ -68,7 +68,7 @@ def prepare(
     """The parsed values the checks and the typed line need, and the expressions whose AND says a
     row passes every check. High-cardinality text comes trimmed ('' for missing); the trimmed text
     of the repeating columns only `with_text` (the reasons of failing rows quote it)."""
-    columns = {"source_row": raw["source_row"]}
+    columns = {"source_row": raw["source_row"]} | ({"row_fault": raw["row_fault"]} if "row_fault" in raw.columns else {})
     parsers = distinct_parsers(date_format)
     passes, row_checks = [], list(checks)
     for column in CANONICAL_COLUMNS:
@@ -132,7 +132,7 @@ class PatientKeys:
 
 def validate_claim_lines(raw: pl.DataFrame, *, date_format: str | None, today: date, patients: PatientKeys) -> ValidatedLines:
     fmt = date_format or ISO_DATE
-    checks = claim_checks(fmt, today)
+    checks = ([ROW_FAULT_CHECK] if "row_fault" in raw.columns else []) + claim_checks(fmt, today)
     prepared, passes = prepare(raw, fmt, checks, with_text=False)
     passing = prepared.select(pl.all_horizontal(pl.lit(True), *passes)).to_series()
     keys = patients.of(prepared["patient_id"])

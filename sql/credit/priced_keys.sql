@@ -41,14 +41,8 @@ governed as (
 keyed as (
     select
         *,
-        '26' in (modifier_1, modifier_2, modifier_3, modifier_4)
-            and 'TC' in (modifier_1, modifier_2, modifier_3, modifier_4) as has_both_components,
-        case
-            when '26' in (modifier_1, modifier_2, modifier_3, modifier_4) then '26'
-            when 'TC' in (modifier_1, modifier_2, modifier_3, modifier_4) then 'TC'
-            when '53' in (modifier_1, modifier_2, modifier_3, modifier_4) then '53'
-            else ''
-        end as row_modifier
+        has_both_components(modifier_1, modifier_2, modifier_3, modifier_4) as has_both_components,
+        schedule_row_modifier(modifier_1, modifier_2, modifier_3, modifier_4) as row_modifier
     from governed
 ),
 
