@@ -28,8 +28,6 @@ def close_period(
 ) -> CloseOutcome:
     workspace = load_workspace(Path(workspace_root))
     period = parse_period(period_label)
-    if not provisional:
-        refuse_open_period(period, today)
     inputs = load_close_inputs(workspace)
     with warehouse.connect(workspace.warehouse) as con:
         con.execute("begin transaction")
@@ -53,9 +51,12 @@ def period_close(
     """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY) and write its files for payroll; with `provisional`,
     a pace report of a period not yet over, recorded nowhere."""
     logger = get_run_logger()
+    today = date.today()
+    if not provisional:
+        refuse_open_period(parse_period(period), today)
     with warehouse.run_lock(Path(workspace_root), "close"):
         check_first(workspace_root, "close", "none")
-        outcome = close_period(workspace_root, period, restate, provisional, date.today(), accept_unrecorded)
+        outcome = close_period(workspace_root, period, restate, provisional, today, accept_unrecorded)
     for warning in outcome.warnings:
         logger.warning("warning: %s", warning)
     message = {

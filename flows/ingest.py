@@ -88,13 +88,13 @@ def nightly_ingest(
     workspace = load_workspace(Path(workspace_root))
     run_id = new_run_id()
     with warehouse.run_lock(workspace.root, "ingest"):
-        check_first(workspace_root, "ingest", "none" if paths else "names")
         staging_root = workspace.root / ".wrvu" / "staging"
         shutil.rmtree(staging_root, ignore_errors=True)  # what a killed run left: no other run is under way
         staging_dir = staging_root / run_id
         staging_dir.mkdir(parents=True)
         try:
-            extracts, skipped = discover(workspace_root, paths, map_name, reprocess)
+            extracts, skipped = discover(workspace_root, paths, map_name, reprocess)  # refuses bad paths first
+            check_first(workspace_root, "ingest", "none" if paths else "names")
             for note in skipped:
                 logger.info("skipped %s", note)
             logger.info("run %s: %d new extract(s)", run_id, len(extracts))

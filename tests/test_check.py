@@ -4,6 +4,7 @@ settle while an earlier close's payment is not in payroll_paid.csv."""
 import json
 from datetime import date
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -119,6 +120,19 @@ def test_held_lines_say_when_the_next_ingest_prices_them(workspace):
     assert held.message.endswith("; 2 of them are priced by the releases loaded now: the next `wrvu ingest` re-credits them")
     ingest(workspace, run_id="again")
     assert findings(workspace, "held_lines") == []
+
+
+def test_a_warehouse_written_before_an_upgrade_is_checked_with_todays_macros(workspace):
+    """`wrvu check` opens the warehouse read-only, so it cannot add the macros a newer wrvu brought:
+    it defines them for its own session."""
+    load_schedule_files(workspace, [PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"])
+    write_extract(workspace.inbox / "n.csv", [["T1", "C1", NPI_A, "2021-03-01", "2021-03-02", "99213", "", "", "1", "MRN1"]])
+    ingest(workspace)
+    with duckdb.connect(str(workspace.warehouse)) as con:  # as an earlier version left it
+        con.execute("drop macro schedule_row_modifier")
+        con.execute("drop macro has_both_components")
+    [held] = findings(workspace, "held_lines")
+    assert (held.field, held.count) == ("no_schedule", 1)
 
 
 def test_config_files_are_each_validated_and_checked_against_each_other(workspace, wrvu):

@@ -9,6 +9,7 @@ import pytest
 from flows.close import close_period
 from tests.ingest_helpers import NPI_A, NPI_B, ingest, query, write_extract
 from tests.test_close import configure, plans_yaml, read_csv, ws  # noqa: F401  (ws is a fixture)
+from transforms.close import parse_period, refuse_open_period
 from transforms.errors import WrvuError
 
 ROSTER = f"{NPI_A},E1,\"Rivera, Ana\",Family Medicine,fm,1.0,2023-01-01,\n"
@@ -30,16 +31,19 @@ def march(ws):
     return ws
 
 
-@pytest.mark.parametrize("today", [date(2023, 3, 31), date(2023, 3, 15), date(2023, 1, 2)])
-def test_a_period_whose_last_day_is_today_or_later_is_refused(march, today):
-    with pytest.raises(WrvuError, match=r"2023-03 ends on 2023-03-31, today or later: .* --provisional"):
-        close_on(march, "2023-03", today)
-    assert query(march, "select count(*) from closes") == [(0,)]
-    assert not (march.out / "2023-03").exists()
+@pytest.mark.parametrize(("period", "today"), [
+    ("2023-03", date(2023, 3, 31)), ("2023-03", date(2023, 3, 15)), ("2023-03", date(2023, 1, 2)),
+    ("2023-Q1", date(2023, 3, 31)), ("2023", date(2023, 12, 31)),
+])
+def test_a_period_whose_last_day_is_today_or_later_is_refused(period, today):
+    with pytest.raises(WrvuError, match=rf"{period} ends on {parse_period(period).end}, today or later: .* --provisional"):
+        refuse_open_period(parse_period(period), today)
 
 
-def test_the_day_after_its_last_day_a_period_closes(march):
-    assert close_on(march, "2023-03", date(2023, 4, 1)).action == "closed"
+@pytest.mark.parametrize(("period", "today"), [("2023-03", date(2023, 4, 1)), ("2023-Q1", date(2023, 4, 1)),
+                                               ("2023", date(2024, 1, 1))])
+def test_the_day_after_its_last_day_a_period_can_be_closed(period, today):
+    refuse_open_period(parse_period(period), today)
 
 
 def test_a_provisional_close_is_a_marked_pace_report_replaced_each_time_and_recorded_nowhere(march):

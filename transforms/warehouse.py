@@ -9,6 +9,7 @@ two of them never interleave: a second one waits, then exits 2 naming the one ru
 
 import fcntl
 import os
+import re
 import time
 from contextlib import contextmanager
 from datetime import datetime
@@ -21,6 +22,7 @@ import sql
 from transforms.errors import BusyError, WrvuError
 
 LOCK_POLL_SECONDS = 0.25
+MACRO_DEFINITION = re.compile(r"^create or replace macro ", re.MULTILINE)
 # A writer's memory, beyond which DuckDB spills to `warehouse.duckdb.tmp/`: an ingest of tens of
 # millions of lines stays within a few GB (polars' staging batches take about as much again).
 WRITER_MEMORY_LIMIT = "2GB"
@@ -44,10 +46,20 @@ def connect(path: Path, *, read_only: bool = False, wait_seconds: float = 60.0) 
                     "try again when it finishes"
                 ) from exc
             time.sleep(LOCK_POLL_SECONDS)
-    if not read_only:
+    if read_only:
+        define_session_macros(con)
+    else:
         con.execute("set memory_limit = $limit", {"limit": WRITER_MEMORY_LIMIT})
         migrate(con)
     return con
+
+
+def define_session_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """A reader cannot write the catalog, so it defines today's macros for its own session: a
+    warehouse no writer of this version has opened yet (after an upgrade) still runs today's queries."""
+    for statement in sql.ordered("views"):
+        if MACRO_DEFINITION.search(statement):
+            con.execute(MACRO_DEFINITION.sub("create or replace temp macro ", statement))
 
 
 @contextmanager
