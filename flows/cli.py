@@ -287,8 +287,9 @@ def check(as_json, workspace_dir):
     else:
         for line in report.lines():
             click.echo(line)
-    if report.errors:
-        click.get_current_context().exit(2)
+    if report.errors:  # the report is on stdout; stderr gets the one line of every refusal
+        more = len(report.errors) - 1
+        raise WrvuError(f"{report.errors[0].message}" + (f" (and {more} more error{'s' * (more != 1)})" if more else ""))
 
 
 @cli.command()

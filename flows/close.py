@@ -16,7 +16,7 @@ from transforms.close import (
     commit_close,
     load_close_inputs,
     parse_period,
-    refuse_open_period,
+    refuse_wrong_timing,
     write_provisional,
 )
 from transforms.roster import store_roster
@@ -52,8 +52,7 @@ def period_close(
     a pace report of a period not yet over, recorded nowhere."""
     logger = get_run_logger()
     today = date.today()
-    if not provisional:
-        refuse_open_period(parse_period(period), today)
+    refuse_wrong_timing(parse_period(period), today, provisional)
     with warehouse.run_lock(Path(workspace_root), "close"):
         check_first(workspace_root, "close", "none")
         outcome = close_period(workspace_root, period, restate, provisional, today, accept_unrecorded)

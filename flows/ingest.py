@@ -97,7 +97,7 @@ def nightly_ingest(
             check_first(workspace_root, "ingest", "none" if paths else "names")
             for note in skipped:
                 logger.info("skipped %s", note)
-            logger.info("run %s: %d new extract(s)", run_id, len(extracts))
+            logger.info("run %s: %d extract(s) to read", run_id, len(extracts))
             staged = []
             for file_seq, extract in enumerate(extracts, start=1):
                 staged.append(stage(workspace_root, extract, file_seq, str(staging_dir)))

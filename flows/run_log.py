@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 LOG_FOLDER = Path(".wrvu") / "logs"
-KEEP_LOG_FILES = 200  # a year of nightly runs and their closes; older files are removed
+KEEP_LOG_FILES = 400  # a year of nightly ingests and their closes; older files are removed
 FLOWS_FOLDER = str(Path(__file__).parent) + os.sep
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 

@@ -65,6 +65,6 @@ def load_schedule_files(
             lines.append(outcome.describe(source.display_name))
             if outcome.action != "unchanged":
                 stored.append(release_id)
-        if note := held_lines_note(con, stored, load_crediting_policy(workspace.config / "crediting.yaml").pinned_release):
+        if note := held_lines_note(con, stored, load_crediting_policy(workspace.config / "crediting.yaml")):
             lines.append(note)
     return lines

@@ -156,10 +156,13 @@ def test_config_files_are_each_validated_and_checked_against_each_other(workspac
     assert "no row for specialty 'Cardiology' (1 employee on the roster)" in report.findings[3].message
     result = wrvu("check")
     assert result.exit_code == 2
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[0].startswith("ERROR config_invalid: ") and "crediting.yaml: multiple_procedure: " in lines[0]
     assert lines[-1] == "2 errors, 2 warnings"
-    as_json = json.loads(wrvu("check", "--json").output)
+    [refusal] = result.stderr.splitlines()
+    assert refusal.startswith("wrvu: ") and "crediting.yaml: multiple_procedure: " in refusal
+    assert refusal.endswith("(and 1 more error)")
+    as_json = json.loads(wrvu("check", "--json").stdout)
     assert sorted(as_json) == ["findings", "inbox"] and as_json["inbox"] == []
     assert as_json["findings"][2] == {
         "level": "warning", "code": "unknown_employee", "message": report.findings[2].message,
@@ -173,7 +176,7 @@ def test_an_invalid_wrvu_yaml_is_a_finding_too(workspace, wrvu):
     (workspace.root / "wrvu.yaml").write_text("period_basis: whenever\n")
     result = wrvu("check", "--json")
     assert result.exit_code == 2
-    [finding] = json.loads(result.output)["findings"]
+    [finding] = json.loads(result.stdout)["findings"]
     assert (finding["code"], finding["field"]) == ("config_invalid", "period_basis")
 
 
@@ -195,19 +198,35 @@ def test_an_unrecorded_payment_stops_the_next_settle_close_of_the_plan_year(work
     assert (january["action"], january["true_up"], january["prior_payment_unrecorded"]) == ("pay", "1295.08", "false")
     [unrecorded] = findings(workspace, "unrecorded_payment")
     assert unrecorded.message == (
-        f"close 2023-01 (revision 1) says pay 1295.08 to employee E1 (plan fm), and {workspace.config / 'payroll_paid.csv'} "
-        "has no incentive row of theirs dated after 2023-01-31; add it once payroll has paid, or the next settle "
-        "close of the plan year is refused"
+        f"close 2023-01 (revision 1) asks payroll to pay 1295.08 for employee E1 (plan fm), and "
+        f"{workspace.config / 'payroll_paid.csv'} does not record it: once paid, add `E1,DATE after 2023-01-31,"
+        "incentive,1295.08`; until then a settle close of the plan year that moves money is refused"
     )
     assert "unrecorded_payment" in [f.code for f in preflight(workspace, "ingest", TODAY, "names")]  # ingest runs
-    with pytest.raises(WrvuError, match=r"2023-02 settles pay while .*: E1 pay 1295.08 \(close 2023-01\); .*--accept-unrecorded"):
+    refusal = r"2023-02 would pay or recover again .*: E1 pay 1295.08 from close 2023-01 \(E1,DATE after 2023-01-31,"
+    with pytest.raises(WrvuError, match=refusal + r"incentive,1295.08\); .*--accept-unrecorded"):
         close(workspace, "2023-02")
+    # paid in March: February's paid_ytd does not count it, so February would still pay it again
+    (workspace.config / "payroll_paid.csv").write_text(PAYROLL_HEADER + "E1,2023-03-05,incentive,1295.08\n")
+    with pytest.raises(WrvuError, match=refusal):
+        close(workspace, "2023-02")
+    (workspace.config / "payroll_paid.csv").write_text(PAYROLL_HEADER)
     february = read_csv(close(workspace, "2023-02", accept_unrecorded=True).out_dir / "reconciliation.csv")[0]
     # paid nothing yet: (30.80 - 12 x 59/365) x $48 holds January's 1295.08 again; flagged
     assert (february["action"], february["true_up"], february["prior_payment_unrecorded"]) == ("pay", "1385.29", "true")
     (workspace.config / "payroll_paid.csv").write_text(PAYROLL_HEADER + "E1,2023-02-10,incentive,1295.08\n")
-    # January's pay is recorded; February's (dated before its end) is not
-    assert [f.message.split(" says ")[0] for f in findings(workspace, "unrecorded_payment")] == ["close 2023-02 (revision 1)"]
+    # January's pay is recorded; February's (dated before its end) is not, and it is the whole amount owed
+    assert [f.message.split(" asks ")[0] for f in findings(workspace, "unrecorded_payment")] == ["close 2023-02 (revision 1)"]
+
+
+def test_a_close_at_the_end_of_its_plan_year_waits_for_no_recording(workspace):
+    """No later close of the plan year counts a year-end payment: nothing to move twice, nothing to
+    record after the year's end (a payment dated in the next year counts in that year's paid_ytd)."""
+    settle_setup(workspace)
+    write_extract(workspace.inbox / "dec.csv", [["T3", "C3", NPI_A, "2023-12-04", "2023-12-05", "99215", "", "", "40", "MRN3"]])
+    ingest(workspace, run_id="december")
+    assert read_csv(close(workspace, "2023-12").out_dir / "reconciliation.csv")[0]["action"] == "pay"
+    assert findings(workspace, "unrecorded_payment") == []
 
 
 def test_status_shows_releases_last_ingest_closes_and_checks(workspace, wrvu):
@@ -234,7 +253,7 @@ def test_ingest_and_close_run_the_checks_first(workspace):
     assert ingested.stderr == "", "warnings are progress lines: stderr holds only a refusal"
     assert "warning: skipped_file: " in ingested.stdout and "warning: unrecorded_payment: close 2023-01" in ingested.stdout
     refused = run("close", "2023-02")
-    assert refused.exit_code == 2 and "E1 pay 1295.08 (close 2023-01)" in refused.stderr
+    assert refused.exit_code == 2 and "E1 pay 1295.08 from close 2023-01" in refused.stderr
     accepted = run("close", "2023-02", "--accept-unrecorded")
     assert accepted.exit_code == 0 and read_csv(workspace.out / "2023-02" / "reconciliation.csv")[0]["prior_payment_unrecorded"] == "true"
     (workspace.config / "plans.yaml").write_text("plans: [oops]\n")

@@ -9,7 +9,7 @@ import pytest
 from flows.close import close_period
 from tests.ingest_helpers import NPI_A, NPI_B, ingest, query, write_extract
 from tests.test_close import configure, plans_yaml, read_csv, ws  # noqa: F401  (ws is a fixture)
-from transforms.close import parse_period, refuse_open_period
+from transforms.close import parse_period, refuse_wrong_timing
 from transforms.errors import WrvuError
 
 ROSTER = f"{NPI_A},E1,\"Rivera, Ana\",Family Medicine,fm,1.0,2023-01-01,\n"
@@ -37,13 +37,13 @@ def march(ws):
 ])
 def test_a_period_whose_last_day_is_today_or_later_is_refused(period, today):
     with pytest.raises(WrvuError, match=rf"{period} ends on {parse_period(period).end}, today or later: .* --provisional"):
-        refuse_open_period(parse_period(period), today)
+        refuse_wrong_timing(parse_period(period), today, provisional=False)
 
 
 @pytest.mark.parametrize(("period", "today"), [("2023-03", date(2023, 4, 1)), ("2023-Q1", date(2023, 4, 1)),
                                                ("2023", date(2024, 1, 1))])
 def test_the_day_after_its_last_day_a_period_can_be_closed(period, today):
-    refuse_open_period(parse_period(period), today)
+    refuse_wrong_timing(parse_period(period), today, provisional=False)
 
 
 def test_a_provisional_close_is_a_marked_pace_report_replaced_each_time_and_recorded_nowhere(march):
@@ -74,9 +74,11 @@ def test_a_provisional_close_is_a_marked_pace_report_replaced_each_time_and_reco
     assert row["wrvu_period"] == "5.60"
 
 
-def test_provisional_is_only_for_a_period_not_yet_over(march):
+@pytest.mark.parametrize("today", [date(2023, 4, 1), date(2024, 1, 1)])
+def test_provisional_is_only_for_a_period_not_yet_over(today):
     with pytest.raises(WrvuError, match="2023-03 has ended: close it without --provisional"):
-        close_on(march, "2023-03", date(2023, 4, 1), provisional=True)
+        refuse_wrong_timing(parse_period("2023-03"), today, provisional=True)
+    refuse_wrong_timing(parse_period("2023-03"), date(2023, 3, 31), provisional=True)
 
 
 def test_a_close_of_a_period_without_lines_says_so(march):

@@ -97,6 +97,17 @@ def test_reprocess_after_fixing_the_column_map(ws):
     ]
 
 
+def test_reprocess_of_an_older_file_never_undoes_a_later_correction(ws):
+    monday = write_extract(ws.inbox / "monday.csv", [line("T1"), line("T2", service_date="03/02/2023")])
+    ingest(ws, run_id="r1")  # T2 quarantined: a US date in an ISO file
+    write_extract(ws.inbox / "tuesday.csv", [line("T1", code="99214")])  # T1 corrected
+    ingest(ws, run_id="r2")
+    again = ingest(ws, [monday], run_id="r3", reprocess=True)["files"][0]
+    assert (again["rows_read"], again["rows_accepted"], again["rows_quarantined"], again["rows_duplicate"],
+            again["rows_superseded"]) == (2, 0, 1, 1, 0), "monday's T1 is the version Tuesday corrected"
+    assert query(ws, "select transaction_id, cpt_code from claim_lines order by 1") == [("T1", "99214")]
+
+
 def test_reprocess_names_files_ingested_before(ws):
     with pytest.raises(WrvuError, match=r"^--reprocess reads files ingested before again: name them"):
         ingest(ws, reprocess=True)
@@ -121,8 +132,9 @@ def test_schedule_load_says_how_many_held_lines_the_new_release_can_price(ws):
         line("T2", "2021-03-01", "2021-03-02", code="99214"),
         line("T3", "2021-03-01", "2021-03-02", code="0001U"),  # held, and not in RVU21A either
         line("T4", code="0001U"),  # unknown to RVU23A, which RVU21A does not govern
+        line("T5", "2021-03-01", "2021-03-02", code="36415"),  # in RVU21A with status X: credited by no policy
     ])
-    assert ingest(ws, run_id="r1")["held"] == {"no_schedule": 3, "unknown_code": 1}
+    assert ingest(ws, run_id="r1")["held"] == {"no_schedule": 4, "unknown_code": 1}
     lines = load_schedule_files(ws, [PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv"])
     assert lines[1:] == ["2 held lines (no_schedule 2) can now be priced; the next `wrvu ingest` re-credits them"]
     assert ingest(ws, run_id="r2")["held"] == {"unknown_code": 2}  # T3 is now held for its code

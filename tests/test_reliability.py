@@ -128,7 +128,7 @@ def uninterrupted(pristine, tmp_path_factory):
     ("marker", "delay"),
     [
         (None, 0.8),                                   # starting: nothing of the run done
-        ("new extract(s)", 0.0),                       # discovered, staging begins
+        ("extract(s) to read", 0.0),                   # discovered, staging begins
         ("Task run 'stage", 0.0),                      # between the two files' stages
         ("rows read", 0.5),                            # in the merge
         ("Task run 'merge", 0.0),                      # merged and committed, the summary not yet printed

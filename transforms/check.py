@@ -16,14 +16,14 @@ import polars as pl
 
 from schemas.benchmarks import load_benchmarks
 from schemas.column_map import load_column_map
-from schemas.crediting import load_crediting_policy
+from schemas.crediting import CreditingPolicy, load_crediting_policy
 from schemas.payroll_paid import load_payroll_paid
 from schemas.plans import load_plans
 from schemas.roster import load_roster
 from schemas.workspace import Workspace
 from transforms import warehouse
-from transforms.close import cell, unrecorded_payments
-from transforms.crediting import read_custom_rvus
+from transforms.close import cell, payroll_row_to_add, unrecorded_payments
+from transforms.crediting import held_lines_repriced, read_custom_rvus
 from transforms.errors import InputError, WrvuError
 from transforms.extracts import EXTRACT_SUFFIXES, file_sha256, is_extract
 from transforms.ingest import column_map_for
@@ -96,8 +96,7 @@ class Config:
     roster: pl.DataFrame | None = None
     payroll: pl.DataFrame | None = None
     benchmarks: pl.DataFrame | None = None
-    schedule_pin: str | None = None
-    policy_loaded: bool = False
+    policy: CreditingPolicy | None = None
 
 
 def config_invalid(exc: WrvuError) -> Finding:
@@ -141,9 +140,7 @@ def load_config(workspace: Workspace, findings: list[Finding]) -> Config:
         config.roster = attempt(load_roster, folder / "roster.csv", set(config.plans))
     config.payroll = attempt(load_payroll_paid, folder / "payroll_paid.csv")
     config.benchmarks = attempt(load_benchmarks, folder / "benchmarks.csv")
-    policy = attempt(load_crediting_policy, folder / "crediting.yaml")
-    if policy is not None:
-        config.policy_loaded, config.schedule_pin = True, policy.pinned_release
+    config.policy = attempt(load_crediting_policy, folder / "crediting.yaml")
     attempt(read_custom_rvus, folder / "custom_rvus.csv")
     maps = {p.stem for p in (folder / "column_maps").glob("*.yaml")} | set(workspace.settings.column_maps.values())
     for name in sorted(maps):
@@ -223,12 +220,12 @@ def _not_read_reason(path: Path) -> str:
 
 def warehouse_findings(con: duckdb.DuckDBPyConnection, workspace: Workspace, config: Config, today: date) -> list[Finding]:
     findings = release_gaps(con, today)
-    if config.policy_loaded:
-        findings += held_lines(con, config.schedule_pin)
+    if config.policy is not None:
+        findings += held_lines(con, config.policy)
     if config.roster is not None:
         findings += unrostered_npis(con, config.roster, workspace.settings.period_basis)
     if config.payroll is not None:
-        findings += unrecorded(con, config.payroll, workspace.config / "payroll_paid.csv")
+        findings += unrecorded(con, config.payroll, config.plans or {}, workspace.config / "payroll_paid.csv")
     return findings
 
 
@@ -275,10 +272,10 @@ def release_gaps(con: duckdb.DuckDBPyConnection, today: date) -> list[Finding]:
     return findings
 
 
-def held_lines(con: duckdb.DuckDBPyConnection, schedule_pin: str | None) -> list[Finding]:
+def held_lines(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> list[Finding]:
     """`held_lines`: current lines credited 0, by reason, and whether the next ingest would price them."""
     findings = []
-    for r in warehouse.fetch_dicts(con, "credit/held_lines_priceable", {"releases": None, "schedule_pin": schedule_pin}):
+    for r in held_lines_repriced(con, policy):
         reason = r["reason"]
         message = (f"{r['lines']} current lines credited 0 for {reason} (dates of service {r['first_date']} to "
                    f"{r['last_date']}): {HELD_ADVICE.get(reason, 'see CREDITING.md')}")
@@ -318,19 +315,19 @@ def unrostered_npis(con: duckdb.DuckDBPyConnection, roster: pl.DataFrame, period
     return findings
 
 
-def unrecorded(con: duckdb.DuckDBPyConnection, payroll: pl.DataFrame, path: Path) -> list[Finding]:
-    """`unrecorded_payment`: a close's pay or recover row that payroll_paid.csv has not recorded."""
+def unrecorded(con: duckdb.DuckDBPyConnection, payroll: pl.DataFrame, plans: dict, path: Path) -> list[Finding]:
+    """`unrecorded_payment`: the latest close of an employee's plan year whose pay or recover row
+    payroll_paid.csv has not recorded."""
     try:
-        rows = unrecorded_payments(con, payroll)
+        rows = unrecorded_payments(con, payroll, plans)
     except duckdb.CatalogException:  # a warehouse no writer has opened since close_payments was added
         return []
-    kinds = {"pay": "incentive", "recover": "recovery"}
     return [
         Finding(
             "warning", "unrecorded_payment",
-            f"close {r['period']} (revision {r['revision']}) says {r['action']} {r['amount']} to employee "
-            f"{r['employee_id']} (plan {r['plan_id']}), and {path} has no {kinds[r['action']]} row of theirs dated "
-            f"after {r['period_end']}; add it once payroll has paid, or the next settle close of the plan year is refused",
+            f"close {r['period']} (revision {r['revision']}) asks payroll to {r['action']} {abs(r['amount'])} for "
+            f"employee {r['employee_id']} (plan {r['plan_id']}), and {path} does not record it: once paid, add "
+            f"`{payroll_row_to_add(r)}`; until then a settle close of the plan year that moves money is refused",
             str(path), None, "employee_id",
         )
         for r in rows

@@ -222,34 +222,58 @@ def reconciliation_rows(period: Period, inputs: CloseInputs, months: MonthTotals
     return sorted(rows, key=lambda r: (r["employee_id"], r["plan_id"]))
 
 
-def unrecorded_payments(con: duckdb.DuckDBPyConnection, payroll: pl.DataFrame) -> list[dict]:
-    """The pay and recover rows of the recorded closes (latest revision of each period) that
-    payroll_paid.csv has not recorded since the period's end."""
+def unrecorded_payments(
+    con: duckdb.DuckDBPyConnection, payroll: pl.DataFrame, plans: dict[str, Plan], as_of: Period | None = None,
+) -> list[dict]:
+    """What payroll still owes or must recover for recorded closes: per employee, plan and plan year,
+    the latest close whose pay or recover payroll_paid.csv has not recorded (a later true-up includes
+    an earlier unpaid one, so the latest is the whole amount). Seen by the close of `as_of`, else now.
+    A close at the end of its plan year is left out: no later close of that year counts its payment."""
     con.register("staged_payroll_paid", payroll)
     try:
-        return fetch_dicts(con, "close/unrecorded_payments")
+        params = {"as_of": as_of.end if as_of else None, "period": as_of.label if as_of else None}
+        rows = fetch_dicts(con, "close/unrecorded_payments", params)
     finally:
         con.unregister("staged_payroll_paid")
+    latest = {}
+    for row in rows:  # in period order
+        plan = plans.get(row["plan_id"])
+        if plan is not None and row["period_end"] != plan_year_end(plan, row["period_end"]):
+            latest[(row["employee_id"], row["plan_id"], plan_year_start(plan, row["period_end"]))] = row
+    return list(latest.values())
 
 
-def flag_prior_unrecorded(period: Period, reconciliation: list[dict], unrecorded: list[dict], accept: bool) -> None:
+def payroll_row_to_add(unrecorded: dict) -> str:
+    """The payroll_paid.csv row that records an unrecorded pay or recover, its date left to payroll."""
+    pay_type = "incentive" if unrecorded["action"] == "pay" else "recovery"
+    return f"{unrecorded['employee_id']},DATE after {unrecorded['period_end']},{pay_type},{unrecorded['amount']}"
+
+
+def flag_prior_unrecorded(period: Period, reconciliation: list[dict], unrecorded: list[dict]) -> list[dict]:
     """Set `prior_payment_unrecorded` on the rows whose employee and plan have an unrecorded pay or
-    recovery from an earlier close of the same plan year. Its paid_ytd lacks that money, so a settle
-    close would move it again: refused, naming each, unless `accept`."""
-    pending = {}
-    for u in unrecorded:
-        pending.setdefault((u["employee_id"], u["plan_id"]), []).append(u)
+    recovery from an earlier close of the same plan year (their paid_ytd lacks that money); returns those."""
+    pending = {(u["employee_id"], u["plan_id"]): u for u in unrecorded}
     earlier = []
     for row in reconciliation:
-        year_start = plan_year_start(row["_plan"], period.end)
-        mine = [u for u in pending.get((row["employee_id"], row["plan_id"]), ()) if year_start <= u["period_end"] < period.end]
-        row["prior_payment_unrecorded"] = bool(mine)
-        earlier += mine
-    if earlier and not accept and any(r["action"] in MONEY_ACTIONS for r in reconciliation):
-        named = "; ".join(f"{u['employee_id']} {u['action']} {u['amount']} (close {u['period']})" for u in earlier)
+        prior = pending.get((row["employee_id"], row["plan_id"]))
+        row["prior_payment_unrecorded"] = prior is not None and prior["period_end"] >= plan_year_start(row["_plan"], period.end)
+        if row["prior_payment_unrecorded"]:
+            earlier.append(prior)
+    return earlier
+
+
+def refuse_moving_money_twice(period: Period, reconciliation: list[dict], earlier: list[dict]) -> None:
+    """A close that pays or recovers while an earlier payment of the plan year is unrecorded would
+    move that money again (its true-up includes it): refused, naming each."""
+    if earlier and any(r["action"] in MONEY_ACTIONS for r in reconciliation):
+        named = "; ".join(
+            f"{u['employee_id']} {u['action']} {abs(u['amount'])} from close {u['period']} ({payroll_row_to_add(u)})"
+            for u in earlier
+        )
         raise WrvuError(
-            f"{period.label} settles pay while payroll_paid.csv records no incentive or recovery after earlier "
-            f"closes of the plan year: {named}; add those payroll rows, or pass --accept-unrecorded to close anyway"
+            f"{period.label} would pay or recover again what earlier closes of the plan year asked for and "
+            f"payroll_paid.csv does not record: {named}; add those rows once paid, or pass --accept-unrecorded "
+            "to close anyway"
         )
 
 
@@ -439,7 +463,9 @@ def build_close(
     con.execute(sql.load("close/period_lines_table"), months_params)
     months = MonthTotals.of(fetch_frame(con, "close/employee_month_totals", months_params))
     reconciliation = reconciliation_rows(period, inputs, months)
-    flag_prior_unrecorded(period, reconciliation, unrecorded_payments(con, inputs.payroll), accept_unrecorded)
+    earlier = flag_prior_unrecorded(period, reconciliation, unrecorded_payments(con, inputs.payroll, inputs.plans, period))
+    if not accept_unrecorded:
+        refuse_moving_money_twice(period, reconciliation, earlier)
     restatements = {r["employee_id"]: r for r in fetch_dicts(con, "close/restatements", {"first_month": period.first_month})}
     held = {r["npi"]: r["lines"] for r in fetch_dicts(con, "close/held_lines")}
     variance = variance_rows(period, reconciliation, inputs, months, restatements, held)
@@ -471,9 +497,12 @@ def close_warnings(period: Period, line_count: int) -> tuple[str, ...]:
     return ()
 
 
-def refuse_open_period(period: Period, today: date) -> None:
-    """A close pays on the period's figures: before its last day is over they will still change."""
-    if period.end >= today:
+def refuse_wrong_timing(period: Period, today: date, provisional: bool) -> None:
+    """A close pays on the period's figures, which change until its last day is over; a provisional
+    pace report is for a period not over yet."""
+    if provisional and period.end < today:
+        raise WrvuError(f"{period.label} has ended: close it without --provisional")
+    if not provisional and period.end >= today:
         raise WrvuError(
             f"{period.label} ends on {period.end}, today or later: its figures will still change; close it from "
             f"{period.end + timedelta(days=1)} on, or pass --provisional for a pace report in out/{period.label}/provisional/"
@@ -570,8 +599,6 @@ def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: Cl
 
 def write_provisional(workspace: Workspace, build: CloseBuild, today: date) -> CloseOutcome:
     """The pace report of an open period in out/PERIOD/provisional/, replaced each time, never recorded."""
-    if build.period.end < today:
-        raise WrvuError(f"{build.period.label} has ended: close it without --provisional")
     out_dir = workspace.out / build.period.label / PROVISIONAL_FOLDER
     write_atomically(out_dir, provisional_files(build, today), replace=True)
     return CloseOutcome(build.period.label, 0, out_dir, "provisional", build.warnings)

@@ -57,6 +57,7 @@ from schemas.crediting import CreditingPolicy
 from schemas.custom_rvus import validate_custom_rvus
 from transforms.codes import normalised_code, normalised_modifier
 from transforms.errors import InputError, WrvuError
+from transforms.warehouse import fetch_dicts
 
 CUSTOM_RVU_COLUMNS = ("cpt_code", "modifier", "work_rvu", "effective_from", "effective_to", "note")
 REQUIRED_CUSTOM_RVU_COLUMNS = ("cpt_code", "work_rvu", "effective_from")
@@ -73,10 +74,21 @@ def price_new_keys(con: duckdb.DuckDBPyConnection, lines_table: str, policy: Cre
 
 def reprice_keys(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> None:
     """Price every stored credit key again, keeping its number (its lines keep pointing at it)."""
-    con.execute(sql.load("credit/stored_keys"))
+    con.execute(sql.load("credit/stored_keys"), {"held_only": False})
     _price_keys(con, "credit_stored_keys", policy)
     con.execute(sql.load("credit/delete_credit_keys"))
     con.execute(_with_tables("credit/insert_credit_keys", keys_table="credit_stored_keys"))
+
+
+def held_lines_repriced(
+    con: duckdb.DuckDBPyConnection, policy: CreditingPolicy, releases: list[str] | None = None
+) -> list[dict]:
+    """Current lines credited 0, by held reason, and how many of them pricing their keys again now
+    would credit (from one of `releases`; None: from any): the next ingest re-credits those. Only
+    temporary tables are written: a read-only connection will do."""
+    con.execute(sql.load("credit/stored_keys"), {"held_only": True})
+    _price_keys(con, "credit_stored_keys", policy)
+    return fetch_dicts(con, "credit/held_lines_repriced", {"releases": releases})
 
 
 def _price_keys(con: duckdb.DuckDBPyConnection, keys_table: str, policy: CreditingPolicy) -> None:

@@ -120,7 +120,10 @@ def stage_extract(
                                   chunk_rows, **reading)
             break
         except (NotUtf8, RaggedRows) as again:
-            reading["latin1" if isinstance(again, NotUtf8) else "ragged"] = True
+            way = "latin1" if isinstance(again, NotUtf8) else "ragged"
+            if reading[way]:  # read that way already: reading it again would never end
+                raise
+            reading[way] = True
             for part in staging_dir.glob(f"{file_seq:04d}.*.parquet"):
                 part.unlink()
     return StagedExtract(

@@ -6,6 +6,8 @@ from datetime import date
 import duckdb
 
 import sql
+from schemas.crediting import CreditingPolicy
+from transforms.crediting import held_lines_repriced
 from transforms.warehouse import fetch_dict, fetch_dicts
 from transforms.errors import WrvuError
 from transforms.pprrvu import ParsedSchedule, ScheduleFile, content_sha256
@@ -107,14 +109,12 @@ def governing_row(con: duckdb.DuckDBPyConnection, cpt_code: str, modifier: str, 
     return plain
 
 
-def held_lines_note(con: duckdb.DuckDBPyConnection, releases: list[str], schedule_pin: str | None) -> str | None:
-    """How many held lines (credited 0 for want of a schedule row) the newly stored `releases` can
-    price; None when none (or no release was stored)."""
+def held_lines_note(con: duckdb.DuckDBPyConnection, releases: list[str], policy: CreditingPolicy) -> str | None:
+    """How many held lines (credited 0) the newly stored `releases` credit when priced again; None
+    when none (or no release was stored)."""
     if not releases:
         return None
-    held = {r["reason"]: r["priceable"]
-            for r in fetch_dicts(con, "credit/held_lines_priceable", {"releases": releases, "schedule_pin": schedule_pin})
-            if r["priceable"]}
+    held = {r["reason"]: r["priceable"] for r in held_lines_repriced(con, policy, releases) if r["priceable"]}
     if not held:
         return None
     by_reason = ", ".join(f"{reason} {lines}" for reason, lines in held.items())

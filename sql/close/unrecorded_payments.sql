@@ -1,6 +1,8 @@
 -- The pay and recover rows of the latest revision of each closed period that payroll_paid.csv (staged
 -- as staged_payroll_paid) has not recorded: no incentive (for a pay) or recovery (for a recover) of
--- the employee dated after the period's end.
+-- the employee dated after the period's end. As seen by a close ending on $as_of (null: today, by
+-- `wrvu check`), other than of $period: closes ending by then, payments dated by then (the ones its
+-- paid_ytd counts).
 with latest as (
     select period, max(revision) as revision from close_revisions group by period
 ),
@@ -9,6 +11,8 @@ payments as (
     select close_payments.*
     from close_payments
     semi join latest on close_payments.period = latest.period and close_payments.revision = latest.revision
+    where ($as_of is null or close_payments.period_end <= $as_of)
+        and close_payments.period is distinct from $period
 ),
 
 recorded as (
@@ -25,6 +29,7 @@ final as (
         on payments.employee_id = recorded.employee_id
         and payments.action = recorded.action
         and recorded.pay_date > payments.period_end
+        and ($as_of is null or recorded.pay_date <= $as_of)
 )
 
 select * from final order by period_end, period, employee_id, plan_id

@@ -2,7 +2,9 @@
 -- has a current version already (the rest are new transactions: nothing to compare), each compared
 -- with the version before it, in version order (earlier runs, then file and row): the same content
 -- as the version it follows is a duplicate; different content is a new version (a correction when
--- there was one before). The last new version of a transaction becomes current.
+-- there was one before). The last new version of a transaction becomes current. A file read again
+-- (`--reprocess`: its sha256 was ingested before) is older than what came since: its line with the
+-- content of any stored version of the transaction is a duplicate, so it never undoes a later correction.
 create or replace temp table run_repeats as
 with staged as (
     select * from run_staged
@@ -10,6 +12,19 @@ with staged as (
 
 current_versions as (
     select * from claim_line_versions where is_current
+),
+
+reread_files as (
+    select file_seq from staged_files where sha256 in (select sha256 from ingest_files)
+),
+
+stored_contents as (
+    select distinct
+        transaction_id,
+        struct_pack(claim_id, npi, service_date, post_date, cpt_code, modifier_1, modifier_2, modifier_3,
+                    modifier_4, units, patient_key, place_of_service, encounter_id) as content
+    from claim_line_versions
+    where transaction_id in (select transaction_id from staged)
 ),
 
 repeated as (
@@ -45,11 +60,20 @@ compared as (
     from sequenced
 ),
 
+reread_duplicates as (
+    select compared.version_id
+    from compared
+    inner join reread_files on compared.file_seq = reread_files.file_seq
+    inner join stored_contents
+        on compared.transaction_id = stored_contents.transaction_id
+        and compared.content = stored_contents.content
+),
+
 classified as (
     select
         *,
-        coalesce(content = previous_content, false) as is_duplicate,
-        previous_content is not null and content <> previous_content as supersedes
+        coalesce(content = previous_content, false)
+            or version_id in (select version_id from reread_duplicates) as is_duplicate
     from compared
     where file_seq is not null  -- this run's lines; the current versions they follow only compare
 ),
@@ -60,7 +84,7 @@ final as (
         file_seq,
         transaction_id,
         is_duplicate,
-        supersedes,
+        not is_duplicate and previous_content is not null and content <> previous_content as supersedes,
         not is_duplicate
             and version_id = max(version_id) filter (where not is_duplicate) over (partition by transaction_id)
             as is_last
