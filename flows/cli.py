@@ -223,7 +223,7 @@ def ingest(paths, map_name, reprocess, workspace_dir):
 @workspace_option
 def close(period, restate, provisional, accept_unrecorded, workspace_dir):
     """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY): reconciliation, variance, lines, quarantine, manifest."""
-    from transforms.close import parse_period
+    from transforms.periods import parse_period
 
     parse_period(period)  # a bad period is a usage error before Prefect starts
     prefect_api.start_early()
@@ -303,6 +303,15 @@ def status(workspace_dir):
 
 
 @cli.command()
+@workspace_option
+def upgrade(workspace_dir):
+    """Bring the warehouse to this wrvu's layout, in place, in one transaction (any writer does it too)."""
+    path = open_workspace(workspace_dir).warehouse
+    before, after = warehouse.upgrade(path)
+    click.echo(f"{path}: layout {after}" + (f" (upgraded from layout {before})" if before != after else ", up to date"))
+
+
+@cli.command()
 @click.argument("period")
 @click.argument("who")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
@@ -311,7 +320,7 @@ def explain(period, who, as_csv, workspace_dir):
     """Every line credited to WHO (an NPI or employee id) in PERIOD: its extract, row and sha256, the
     CMS release, file sha256 and line that priced it, the rule and factor, and the closes that paid it."""
     from flows.sql_console import run_explain
-    from transforms.close import parse_period
+    from transforms.periods import parse_period
 
     run_explain(open_workspace(workspace_dir).warehouse, parse_period(period), who, as_csv)
 

@@ -15,10 +15,10 @@ from transforms.close import (
     build_close,
     commit_close,
     load_close_inputs,
-    parse_period,
     refuse_wrong_timing,
     write_provisional,
 )
+from transforms.periods import parse_period
 from transforms.roster import store_roster
 
 

@@ -8,8 +8,8 @@ import duckdb
 import polars as pl
 
 from transforms import warehouse
-from transforms.close import Period
 from transforms.errors import WrvuError
+from transforms.periods import Period
 from transforms.spreadsheet import safe_frame
 from transforms.warehouse import fetch_frame
 

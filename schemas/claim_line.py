@@ -1,4 +1,4 @@
-"""The canonical claim line (CONTRACT.md) and the checks that send a row to quarantine.
+"""The canonical claim line (docs/contract.md) and the checks that send a row to quarantine.
 
 Each check is a vectorised polars expression over the *prepared* frame (raw text trimmed, plus the
 parsed `*_parsed` columns), with the field it blames and the reason it gives, so a rule and its
@@ -13,7 +13,7 @@ from datetime import date
 import pandera.polars as pa
 import polars as pl
 
-from transforms.codes import npi_check_digit_ok
+from schemas.npi import npi_check_digit_ok
 
 
 FIELD_ORDER = (

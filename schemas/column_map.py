@@ -1,11 +1,11 @@
-"""Claim extract layouts: the canonical columns of CONTRACT.md and the column maps that rename others."""
+"""Claim extract layouts: the canonical columns of docs/contract.md and the column maps that rename others."""
 
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from schemas.errors import WrvuError
 from schemas.workspace import read_yaml, validation_error
-from transforms.errors import WrvuError
 
 REQUIRED_COLUMNS = (
     "transaction_id",

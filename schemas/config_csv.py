@@ -8,7 +8,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
 
-from transforms.errors import InputError
+from schemas.errors import InputError
 
 
 def read_config_csv(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:

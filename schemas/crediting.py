@@ -1,5 +1,5 @@
-"""The wRVU crediting policy, `config/crediting.yaml` (CREDITING.md); an absent or all-comment file
-is the defaults of CREDITING.md.
+"""The wRVU crediting policy, `config/crediting.yaml` (docs/crediting.md); an absent or all-comment file
+is the defaults of docs/crediting.md.
 
 `modifier_factors` and `bilateral_factors` are merged over their defaults: listing `"80": 0.2`
 changes the assistant factor of 80 and leaves 62, 81, 82 and AS as they were, so that changing one
@@ -9,20 +9,59 @@ factor never silently turns the others into informational modifiers.
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from schemas.workspace import read_yaml, validation_error
 
 DATE_OF_SERVICE = "date_of_service"
-DEFAULT_MODIFIER_FACTORS = {
-    "62": Decimal("0.625"),  # co-surgeon
-    "80": Decimal("0.16"),  # assistant at surgery
-    "81": Decimal("0.16"),
-    "82": Decimal("0.16"),
-    "AS": Decimal("0.16"),
-}
+
+
+class ModifierRule(NamedTuple):
+    """What a modifier does to a line's credit (docs/crediting.md section 5): one row of MODIFIER_RULES.
+
+    `reads`: where its factor comes from: `factor`, a flat policy factor (`modifier_factors`, `factor`
+    here its default; 1 when the policy gives none); `bilat_surg`, `bilateral_factors` by the row's
+    BILAT SURG indicator; `pre_op`, `intra_op`, `post_op`, `pre_op+intra_op`, the row's global-surgery
+    shares (1 when the row has none); `schedule_row`, it chooses the schedule row (sql/credit/priced_keys.sql);
+    `mult_proc`, it is ranked by `multiple_procedure` (sql/credit/multiple_factors.sql).
+    `rule`: the rule word it adds to the line's rule ('' for none); a `bilat_surg` rule takes its factor,
+    e.g. `bilateral_1.5`. `flag`: the flag it raises ('' for none), `flag_when`: `always`, `not_allowed`
+    (the row's BILAT SURG indicator is not one of BILATERAL_ALLOWED) or `missing` (the row has no shares).
+    """
+
+    modifier: str
+    reads: str
+    rule: str = ""
+    factor: Decimal | None = None
+    flag: str = ""
+    flag_when: str = ""
+
+
+# Every modifier with a rule, in one place: the SQL joins this table (sql/credit/credited_keys.sql).
+# A modifier of the policy's modifier_factors without a row here takes the rule `factor_<modifier>`;
+# every other modifier is informational (1.0, no rule).
+MODIFIER_RULES = (
+    ModifierRule("26", "schedule_row"),
+    ModifierRule("TC", "schedule_row"),
+    ModifierRule("53", "schedule_row"),
+    ModifierRule("50", "bilat_surg", "bilateral", flag="bilateral_not_allowed", flag_when="not_allowed"),
+    ModifierRule("51", "mult_proc"),
+    ModifierRule("54", "pre_op+intra_op", "share_54", flag="review", flag_when="missing"),
+    ModifierRule("55", "post_op", "share_55", flag="review", flag_when="missing"),
+    ModifierRule("56", "pre_op", "share_56", flag="review", flag_when="missing"),
+    ModifierRule("78", "intra_op", "share_78", flag="review", flag_when="missing"),
+    ModifierRule("62", "factor", "cosurgeon_62", Decimal("0.625")),  # co-surgeon
+    ModifierRule("80", "factor", "asst_80", Decimal("0.16")),  # assistant at surgery
+    ModifierRule("81", "factor", "asst_81", Decimal("0.16")),
+    ModifierRule("82", "factor", "asst_82", Decimal("0.16")),
+    ModifierRule("AS", "factor", "asst_AS", Decimal("0.16")),
+    ModifierRule("66", "factor", "team_66", flag="team_surgery_review", flag_when="always"),
+    ModifierRule("22", "factor", "review_22", flag="review", flag_when="always"),
+    ModifierRule("52", "factor", "review_52", flag="review", flag_when="always"),
+)
+DEFAULT_MODIFIER_FACTORS = {r.modifier: r.factor for r in MODIFIER_RULES if r.factor is not None}
 DEFAULT_BILATERAL_FACTORS = {  # by the row's BILAT SURG indicator
     "0": Decimal("1.0"),
     "1": Decimal("1.5"),
@@ -30,9 +69,10 @@ DEFAULT_BILATERAL_FACTORS = {  # by the row's BILAT SURG indicator
     "3": Decimal("2.0"),
     "9": Decimal("1.0"),
 }
+BILATERAL_ALLOWED = frozenset({"1", "2", "3"})  # the BILAT SURG indicators for which 50 raises no flag
 # Modifiers with a rule of their own, so not a flat factor: 26/TC/53 choose the schedule row, 50 goes
 # by bilateral_factors, 51 by multiple_procedure, 54/55/56/78 by the row's global-surgery shares.
-RULE_MODIFIERS = frozenset({"26", "TC", "53", "50", "51", "54", "55", "56", "78"})
+RULE_MODIFIERS = frozenset(r.modifier for r in MODIFIER_RULES if r.reads != "factor")
 MODIFIER = re.compile(r"^[A-Z0-9]{2}$")
 BILATERAL_INDICATOR = re.compile(r"^[0-9]$")
 RELEASE_ID = re.compile(r"^[A-Z0-9_]+$")
@@ -100,7 +140,26 @@ class CreditingPolicy(BaseModel):
     @property
     def pinned_release(self) -> str | None:
         """The release every line is priced from, or None to price each by its date of service."""
-        return None if self.schedule_basis == DATE_OF_SERVICE else self.schedule_basis
+        return pinned_release(self.schedule_basis)
+
+    @property
+    def modifier_rules(self) -> list[ModifierRule]:
+        """MODIFIER_RULES with this policy's factors, then a `factor_<modifier>` rule for each other
+        modifier the policy gives a factor."""
+        ruled = {r.modifier for r in MODIFIER_RULES}
+        return [
+            r._replace(factor=self.modifier_factors.get(r.modifier)) if r.reads == "factor" else r for r in MODIFIER_RULES
+        ] + [
+            ModifierRule(modifier, "factor", f"factor_{modifier}", factor)
+            for modifier, factor in self.modifier_factors.items()
+            if modifier not in ruled
+        ]
+
+
+def pinned_release(schedule_basis: str) -> str | None:
+    """The release a `schedule_basis` (of the crediting policy or of a plan) pins, or None for
+    `date_of_service`: each line priced by the release governing its date of service."""
+    return None if schedule_basis == DATE_OF_SERVICE else schedule_basis
 
 
 def load_crediting_policy(path: Path) -> CreditingPolicy:

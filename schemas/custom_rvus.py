@@ -9,8 +9,8 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 from pandera.errors import SchemaErrors
 
+from schemas.errors import InputError
 from schemas.fee_schedule import DECIMAL_2
-from transforms.errors import InputError
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 OPEN_END = pl.date(9999, 12, 31)

@@ -42,9 +42,8 @@ REASONS = {
 }
 
 
-def validate_schedule_rows(frame: pl.DataFrame, source_name: str) -> pl.DataFrame:
-    """The frame if every row is valid, else an InputError for the first bad row (file, line, field)."""
-    from transforms.pprrvu import LABEL_OF
-
-    reasons = {c: "is not a valid indicator" for c in LABEL_OF} | REASONS
-    return validate_frame(ScheduleRowModel, frame, source_name, "source_line", reasons, LABEL_OF)
+def validate_schedule_rows(frame: pl.DataFrame, source_name: str, labels: dict[str, str]) -> pl.DataFrame:
+    """The frame if every row is valid, else an InputError for the first bad row (file, line, field),
+    the field named by its label in the file (`labels`: column name -> CMS header label)."""
+    reasons = {c: "is not a valid indicator" for c in labels} | REASONS
+    return validate_frame(ScheduleRowModel, frame, source_name, "source_line", reasons, labels)

@@ -1,4 +1,4 @@
-"""`config/plans.yaml`: compensation plans (COMPENSATION.md), validated with errors naming the plan and field."""
+"""`config/plans.yaml`: compensation plans (docs/compensation.md), validated with errors naming the plan and field."""
 
 from decimal import Decimal
 from pathlib import Path
@@ -6,8 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from schemas.crediting import pinned_release
 from schemas.workspace import read_yaml
-from transforms.errors import InputError
+from schemas.errors import InputError
 
 
 class Tier(BaseModel):
@@ -48,7 +49,7 @@ class Plan(BaseModel):
 
     @property
     def pinned_release(self) -> str | None:
-        return None if self.schedule_basis == "date_of_service" else self.schedule_basis
+        return pinned_release(self.schedule_basis)
 
 
 class PlansFile(BaseModel):

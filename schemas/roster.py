@@ -7,8 +7,8 @@ import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from schemas.config_csv import read_config_csv, validate_frame
-from transforms.codes import npi_check_digit_ok
-from transforms.errors import InputError
+from schemas.errors import InputError
+from schemas.npi import npi_check_digit_ok
 
 ROSTER_COLUMNS = ("npi", "employee_id", "provider_name", "specialty", "plan_id", "fte", "effective_from", "effective_to")
 ISO_DATE = "%Y-%m-%d"

@@ -1,4 +1,4 @@
-"""The commands of CONTRACT.md as a user runs them."""
+"""The commands of docs/contract.md as a user runs them."""
 
 import json
 import stat

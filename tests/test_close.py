@@ -191,10 +191,28 @@ def test_the_roster_must_name_known_plans(ws):
 
 
 def test_csv_cells_are_safe_for_spreadsheets():
-    from transforms.close import csv_bytes
+    from transforms.close_files import csv_bytes
 
     data = csv_bytes(("a", "b", "c"), [{"a": "=1+1", "b": "@SUM(A1)", "c": Decimal("-1.5")}])
     assert list(csv.reader(io.StringIO(data.decode()))) == [["a", "b", "c"], ["'=1+1", "'@SUM(A1)", "-1.5"]]
+
+
+def test_typed_rows_are_the_csv_columns_plus_what_they_were_computed_from():
+    from dataclasses import fields
+
+    from transforms.close_figures import RECONCILIATION_COLUMNS, VARIANCE_COLUMNS, ReconciliationRow, VarianceRow
+    from transforms.close_files import csv_bytes
+
+    assert tuple(f.name for f in fields(ReconciliationRow)) == RECONCILIATION_COLUMNS + ("plan", "spans")
+    assert tuple(f.name for f in fields(VarianceRow)) == VARIANCE_COLUMNS
+    money = dict.fromkeys(("fte_avg", "wrvu_period", "wrvu_ytd", "threshold_ytd", "earned_ytd", "paid_ytd",
+                           "opening_balance", "true_up", "deficit_balance"), Decimal("1.005"))
+    row = ReconciliationRow(period="2023-03", employee_id="E1", npi=NPI_A, provider_name="=Ana", specialty="FM",
+                            plan_id="fm", action="pay", encounters_period=3, wrvu_per_encounter=None, **money,
+                            plan=object(), spans=())
+    lines = csv_bytes(RECONCILIATION_COLUMNS, [row]).decode().splitlines()
+    assert lines == [",".join(RECONCILIATION_COLUMNS),
+                     f"2023-03,E1,{NPI_A},'=Ana,FM,fm," + "1.01," * 8 + "pay,1.01,3,,false"]
 
 
 def test_a_deficit_carries_into_the_next_plan_year(ws):

@@ -1,4 +1,4 @@
-"""The compensation engine against COMPENSATION.md: worked examples, proration, settle points, deficits."""
+"""The compensation engine against docs/compensation.md: worked examples, proration, settle points, deficits."""
 
 from datetime import date
 from decimal import Decimal as D

@@ -1,4 +1,4 @@
-"""Crediting claim lines (CREDITING.md): every worked line and every rule, priced from real CMS rows."""
+"""Crediting claim lines (docs/crediting.md): every worked line and every rule, priced from real CMS rows."""
 
 import shutil
 from datetime import date
@@ -124,7 +124,7 @@ def write_custom_rvus(workspace, text: str):
     return path
 
 
-# --- the worked lines of CREDITING.md ---------------------------------------------------------------
+# --- the worked lines of docs/crediting.md ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

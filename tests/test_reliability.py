@@ -210,5 +210,6 @@ def test_sql_during_an_ingest_waits_and_never_sees_half_a_night(copy_of):
         else:  # the merge held the warehouse for longer than a reader waits
             assert result.returncode == 2 and "in use by another wrvu process" in result.stderr
     assert ingest.returncode == 0
+    assert seen, "no reader got through while the ingest ran: the test proved nothing"
     final = run(root, "sql", "--csv", query).stdout.splitlines()[1]
     assert seen <= {"0,0", final}, "a reader saw the warehouse between two states"

@@ -50,7 +50,7 @@ def test_intervals_run_to_the_day_before_the_next_release(loaded):
 @pytest.mark.parametrize(
     ("code", "modifier", "service_date", "release", "work_rvu"),
     [
-        ("99213", "", date(2020, 12, 15), "RVU20D", "0.97"),  # CREDITING.md worked lines
+        ("99213", "", date(2020, 12, 15), "RVU20D", "0.97"),  # docs/crediting.md worked lines
         ("99213", "", date(2021, 1, 4), "RVU21A", "1.30"),
         ("71046", "26", date(2023, 3, 1), "RVU23A", "0.22"),
         ("71046", "TC", date(2023, 3, 1), "RVU23A", "0.00"),

@@ -22,7 +22,8 @@ from schemas.plans import load_plans
 from schemas.roster import load_roster
 from schemas.workspace import Workspace
 from transforms import warehouse
-from transforms.close import cell, payroll_row_to_add, unrecorded_payments
+from transforms.close_files import cell
+from transforms.close_payments import payroll_row_to_add, unrecorded_payments
 from transforms.crediting import held_lines_repriced, read_custom_rvus
 from transforms.errors import InputError, WrvuError
 from transforms.extracts import EXTRACT_SUFFIXES, file_sha256, is_extract
@@ -278,7 +279,7 @@ def held_lines(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> list[
     for r in held_lines_repriced(con, policy):
         reason = r["reason"]
         message = (f"{r['lines']} current lines credited 0 for {reason} (dates of service {r['first_date']} to "
-                   f"{r['last_date']}): {HELD_ADVICE.get(reason, 'see CREDITING.md')}")
+                   f"{r['last_date']}): {HELD_ADVICE.get(reason, 'see docs/crediting.md, section 8')}")
         if r["priceable"]:
             message += f"; {r['priceable']} of them are priced by the releases loaded now: the next `wrvu ingest` re-credits them"
         elif reason == "no_schedule":

@@ -1,4 +1,4 @@
-"""The compensation engine of COMPENSATION.md, in exact decimals (rounded to cents only when written).
+"""The compensation engine of docs/compensation.md, in exact decimals (rounded to cents only when written).
 
 Production pay = credited wRVUs x the employer's $/wRVU. The Medicare conversion factor is never used.
 """
@@ -121,7 +121,7 @@ def close_figures(
     payments: list[Payment],
     opening_balance: Decimal,
 ) -> CloseFigures:
-    """The figures of COMPENSATION.md at the close of the period ending `period_end`."""
+    """The figures of docs/compensation.md at the close of the period ending `period_end`."""
     threshold = threshold_ytd(plan, spans, period_end)
     excess = wrvu_ytd - threshold
     gross = gross_pay(plan, excess)

@@ -1,4 +1,4 @@
-"""Crediting claim lines with work RVUs (CREDITING.md), as set-based SQL over the warehouse.
+"""Crediting claim lines with work RVUs (docs/crediting.md), as set-based SQL over the warehouse.
 
 A line's credit depends on its units and its *credit key*: date of service, the release a plan pins
 ('' for none), code and modifiers. Millions of lines share a few thousand keys, so lines are priced
@@ -25,7 +25,8 @@ Row rules (which row priced the line):
   not loaded), `unknown_code` (the code is neither in the governing release nor in a custom row),
   `invalid_modifier` (26 or TC on a code without that row that is not PCTC 2 or 3, or 26 and TC together).
 
-Modifier rules (their factors are policy values, but for the shares of the row):
+Modifier rules, defined once in schemas/crediting.py MODIFIER_RULES (their factors are policy values, but for
+the shares of the row):
 - `bilateral_<factor>` (50, by the row's BILAT SURG indicator, e.g. `bilateral_1.5`);
 - `cosurgeon_62`, `asst_80`/`asst_81`/`asst_82`/`asst_AS`, `team_66`, `review_22`, `review_52`;
 - `share_54` (PRE + INTRA OP share), `share_55` (POST), `share_56` (PRE), `share_78` (INTRA);
@@ -53,7 +54,7 @@ import duckdb
 import polars as pl
 
 import sql
-from schemas.crediting import CreditingPolicy
+from schemas.crediting import BILATERAL_ALLOWED, CreditingPolicy
 from schemas.custom_rvus import validate_custom_rvus
 from transforms.codes import normalised_code, normalised_modifier
 from transforms.errors import InputError, WrvuError
@@ -104,7 +105,7 @@ def _price_keys(con: duckdb.DuckDBPyConnection, keys_table: str, policy: Crediti
         con.register(name, frame)
     try:
         con.execute(_with_tables("credit/priced_keys", keys_table=keys_table), {"schedule_pin": pinned})
-        con.execute(_with_tables("credit/credited_keys", output_table="credit_key_prices"))
+        con.execute(sql.load("credit/credited_keys"))
         con.execute(sql.load("credit/drop_priced_keys"))
     finally:
         for name in tables:
@@ -117,7 +118,7 @@ def rank_multiple_procedures(con: duckdb.DuckDBPyConnection, lines_table: str, m
     rank as multiple procedures, against the other lines of that table only (none with
     `multiple_procedure: none`)."""
     con.execute(
-        _with_tables("credit/multiple_factors", lines_table=lines_table, prices_table="credit_keys"),
+        _with_tables("credit/multiple_factors", lines_table=lines_table),
         {"multiple_procedure": multiple_procedure},
     )
 
@@ -128,13 +129,21 @@ def _policy_tables(policy: CreditingPolicy) -> dict[str, pl.DataFrame]:
         "crediting_status_policy": pl.DataFrame(
             statuses, schema={"status": pl.String, "requires_work_rvu": pl.Boolean}, orient="row"
         ),
-        "crediting_modifier_factors": pl.DataFrame(
-            {"modifier": list(policy.modifier_factors), "factor": list(policy.modifier_factors.values())},
-            schema={"modifier": pl.String, "factor": FACTOR},
+        "crediting_modifier_rules": pl.DataFrame(
+            policy.modifier_rules,
+            schema={
+                "modifier": pl.String, "reads": pl.String, "rule": pl.String, "factor": FACTOR, "flag": pl.String,
+                "flag_when": pl.String,
+            },
+            orient="row",
         ),
         "crediting_bilateral_factors": pl.DataFrame(
-            {"indicator": list(policy.bilateral_factors), "factor": list(policy.bilateral_factors.values())},
-            schema={"indicator": pl.String, "factor": FACTOR},
+            {
+                "indicator": list(policy.bilateral_factors),
+                "factor": list(policy.bilateral_factors.values()),
+                "is_allowed": [indicator in BILATERAL_ALLOWED for indicator in policy.bilateral_factors],
+            },
+            schema={"indicator": pl.String, "factor": FACTOR, "is_allowed": pl.Boolean},
         ),
     }
 

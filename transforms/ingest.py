@@ -286,9 +286,8 @@ def _insert_staged_lines(
     ])
     con.register("staged_files", files)
     con.register("run_file_ids", files.select("file_seq", "file_id", "version_offset"))
-    con.execute(sql.load("ingest/set_accepted_files"), {"accepted_files": [s.accepted_path for s in staged]})
-    con.execute(sql.load("ingest/run_staged"))
-    price_new_keys(con, "run_staged", policy)
+    con.execute(sql.load("ingest/run_staged_lines"), {"accepted_files": [s.accepted_path for s in staged]})
+    price_new_keys(con, "run_staged_lines", policy)
     params = {"run_id": run_id}
     con.register("run_repeated_ids", repeated_transaction_ids([s.accepted_path for s in staged]))
     con.execute(sql.load("ingest/run_repeats"))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from schemas.fee_schedule import validate_schedule_rows
 from transforms.codes import normalised_code
 from transforms.errors import InputError
 
@@ -337,8 +338,6 @@ def _parse_fixed_width(source: ScheduleFile, text: str) -> ParsedSchedule:
 
 
 def _validated_frame(source: ScheduleFile, values: dict[str, list[str]], lines: list[int]) -> pl.DataFrame:
-    from schemas.fee_schedule import validate_schedule_rows
-
     if not lines:
         raise InputError(source.display_name, None, None, "not a PPRRVU file: a header but no code rows")
     frame = pl.DataFrame({**values, "source_line": lines}, schema_overrides={"source_line": pl.Int32})
@@ -358,7 +357,7 @@ def _validated_frame(source: ScheduleFile, values: dict[str, list[str]], lines: 
         # the fixed-width layout writes percentages as `.10`
         *[pl.col(c).str.replace(r"^\.", "0.") for c in ("pre_op", "intra_op", "post_op")]
     )
-    frame = validate_schedule_rows(frame, source.display_name)
+    frame = validate_schedule_rows(frame, source.display_name, LABEL_OF)
     return _drop_repeated_rows(source, frame)
 
 

@@ -88,7 +88,7 @@ def list_releases(con: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 def governing_row(con: duckdb.DuckDBPyConnection, cpt_code: str, modifier: str, service_date: date) -> dict:
-    """The fee-schedule row that prices `cpt_code` with `modifier` on `service_date` (CREDITING.md §1)."""
+    """The fee-schedule row that prices `cpt_code` with `modifier` on `service_date` (docs/crediting.md sections 1 and 2)."""
     release = fetch_dict(con, "schedule/governing_release", {"service_date": service_date})
     if release is None:
         first = list_releases(con)

@@ -7,7 +7,7 @@ with lines as (
 ),
 
 encounters as (
-    select employee_id, plan_id, npi, period, count(*) filter (where net_units > 0) as encounters
+    select employee_id, plan_id, npi, period, count(*) filter (where is_counted_encounter(net_units)) as encounters
     from encounter_units
     where employee_id is not null and period between $first_month and $last_month
     group by employee_id, plan_id, npi, period

@@ -1,5 +1,6 @@
 -- Lines of the period credited nothing because no schedule row priced them, per NPI.
+-- reads: close_period_lines (temp)
 select npi, count(*) as lines
 from close_period_lines
-where split_part(rule, '+', 1) in ('no_schedule', 'unknown_code', 'invalid_modifier')
+where is_held_rule(rule)
 group by npi

@@ -1,14 +1,17 @@
--- The price of each credit key (CREDITING.md section 3): the product of its modifier factors, its rule
+-- The price of each credit key (docs/crediting.md section 5): the product of its modifier factors, its rule
 -- (the row rule, then each modifier rule) and flags. A line's credit is work RVU x factor x its
 -- multiple-procedure factor x units (the line_* macros), rounded half away from zero to 4 decimals so
 -- that a void exactly negates its charge.
-create or replace temp table {output_table} as
+-- reads: credit_priced_keys (temp), crediting_modifier_rules and crediting_bilateral_factors (registered)
+-- writes: credit_key_prices (temp)
+create or replace temp table credit_key_prices as
 with priced as (
     select * from credit_priced_keys
 ),
 
-modifier_factors as (
-    select * from crediting_modifier_factors
+modifier_rules as (
+    -- one row per modifier with a rule, from the policy (schemas/crediting.py MODIFIER_RULES)
+    select * from crediting_modifier_rules
 ),
 
 bilateral_factors as (
@@ -36,42 +39,48 @@ line_modifiers as (
 ),
 
 modifier_effects as (
+    -- each modifier's rule reads its factor from the policy, the bilateral factors or the row's shares
     select
         line_modifiers.credit_key,
         line_modifiers.slot,
-        cast(
-            case
-                when line_modifiers.modifier = '50' then coalesce(bilateral_factors.factor, 1)
-                when line_modifiers.modifier = '54' then coalesce(priced.pre_op + priced.intra_op, 1)
-                when line_modifiers.modifier = '55' then coalesce(priced.post_op, 1)
-                when line_modifiers.modifier = '56' then coalesce(priced.pre_op, 1)
-                when line_modifiers.modifier = '78' then coalesce(priced.intra_op, 1)
-                -- 26, TC and 53 chose the row, 51 is ranked per line (multiple_factors.sql); others are informational
-                else coalesce(modifier_factors.factor, 1)
-            end
-            as decimal(18, 8)
-        ) as factor,
-        case
-            when line_modifiers.modifier = '50' then 'bilateral_' || coalesce(bilateral_factors.label, '1.0')
-            when line_modifiers.modifier in ('54', '55', '56', '78') then 'share_' || line_modifiers.modifier
-            when line_modifiers.modifier = '62' then 'cosurgeon_62'
-            when line_modifiers.modifier in ('80', '81', '82', 'AS') then 'asst_' || line_modifiers.modifier
-            when line_modifiers.modifier = '66' then 'team_66'
-            when line_modifiers.modifier in ('22', '52') then 'review_' || line_modifiers.modifier
-            when modifier_factors.modifier is not null then 'factor_' || line_modifiers.modifier
-        end as rule_part,
-        case
-            when line_modifiers.modifier = '50' and coalesce(priced.bilat_surg, '') not in ('1', '2', '3')
-                then 'bilateral_not_allowed'
-            when line_modifiers.modifier = '66' then 'team_surgery_review'
-            when line_modifiers.modifier in ('22', '52') then 'review'
-            -- a custom code without a CMS row has no global-surgery shares to split
-            when line_modifiers.modifier in ('54', '55', '56', '78') and priced.pre_op is null then 'review'
-        end as flag
+        modifier_rules.rule,
+        modifier_rules.flag,
+        modifier_rules.flag_when,
+        modifier_rules.reads,
+        bilateral_factors.label as bilateral_label,
+        coalesce(bilateral_factors.is_allowed, false) as is_bilateral_allowed,
+        case modifier_rules.reads
+            when 'factor' then modifier_rules.factor
+            when 'bilat_surg' then bilateral_factors.factor
+            when 'pre_op+intra_op' then priced.pre_op + priced.intra_op
+            when 'pre_op' then priced.pre_op
+            when 'intra_op' then priced.intra_op
+            when 'post_op' then priced.post_op
+        end as read_factor,
+        -- the shares of a custom code without a CMS row are missing
+        priced.pre_op is null as is_share_missing
     from line_modifiers
     inner join priced on line_modifiers.credit_key = priced.credit_key
-    left join modifier_factors on line_modifiers.modifier = modifier_factors.modifier
+    left join modifier_rules on line_modifiers.modifier = modifier_rules.modifier
     left join bilateral_factors on priced.bilat_surg = bilateral_factors.indicator
+),
+
+modifier_parts as (
+    -- 26, TC and 53 chose the row, 51 is ranked per line (multiple_factors.sql); others are informational
+    select
+        credit_key,
+        slot,
+        cast(coalesce(read_factor, 1) as decimal(18, 8)) as factor,
+        case
+            when reads = 'bilat_surg' then rule || '_' || coalesce(bilateral_label, '1.0')
+            else nullif(rule, '')
+        end as rule_part,
+        case
+            when flag_when = 'always' then flag
+            when flag_when = 'not_allowed' and not is_bilateral_allowed then flag
+            when flag_when = 'missing' and is_share_missing then flag
+        end as flag
+    from modifier_effects
 ),
 
 modifier_totals as (
@@ -83,7 +92,7 @@ modifier_totals as (
         coalesce(max(factor) filter (where slot = 4), 1) as factor_4,
         string_agg(rule_part, '+' order by slot) as rule_parts,
         string_agg(distinct flag, ',' order by flag) as flags
-    from modifier_effects
+    from modifier_parts
     group by credit_key
 ),
 

@@ -1,6 +1,7 @@
 -- Current lines credited 0, by the reason they are held, with their dates of service, and how many
 -- of them the prices just computed again (credit_key_prices, of credit_stored_keys held only) credit
 -- from one of $releases (null: from any release or custom RVU): those the next ingest re-credits.
+-- reads: credit_key_prices (temp)
 with versions as (
     select credit_key from claim_line_versions where is_current
 ),
@@ -8,7 +9,7 @@ with versions as (
 held_keys as (
     select credit_key, split_part(rule, '+', 1) as reason, service_date
     from credit_keys
-    where not is_credited
+    where is_uncredited_rule(rule)
 ),
 
 repriced_keys as (

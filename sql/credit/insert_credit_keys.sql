@@ -1,4 +1,5 @@
 -- Store the keys of {keys_table} with their prices.
+-- reads: {keys_table} (temp: credit_new_keys or credit_stored_keys), credit_key_prices (temp)
 insert into credit_keys by name
 select
     keys.credit_key,

@@ -1,4 +1,5 @@
 -- The validated rows of config/custom_rvus.csv (text), typed.
+-- reads: staged_custom_rvus (registered)
 insert into custom_rvus
 select
     cpt_code,

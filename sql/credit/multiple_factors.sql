@@ -1,15 +1,17 @@
--- multiple_procedure: cms (CREDITING.md section 3, modifier 51): a provider's MULT PROC 2 procedures
+-- multiple_procedure: cms (docs/crediting.md section 6): a provider's MULT PROC 2 procedures
 -- for one patient and date of service, ranked by work RVU; the first is credited 100%, every other
 -- 50%. A procedure is a code and its schedule row, so its charges and voids share one factor and a
 -- void nets its charge; a procedure voided to no units does not rank. Lines are ranked against the
--- other lines of {lines_table} only, priced by the keys of {prices_table}.
+-- other lines of {lines_table} only, priced by their stored credit keys.
+-- reads: {lines_table} (temp: run_ranked_lines)
+-- writes: credit_multiple_factors (temp)
 create or replace temp table credit_multiple_factors as
 with lines as (
     select * from {lines_table}
 ),
 
 prices as (
-    select * from {prices_table}
+    select * from credit_keys
 ),
 
 ranked_lines as (

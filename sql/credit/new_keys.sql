@@ -1,6 +1,8 @@
 -- The credit keys of {lines_table} not yet in credit_keys, numbered on from the last one. A key is
 -- what a line's credit depends on besides its units: date of service, pinned release ('' for none),
 -- code and modifiers; a few thousand keys price millions of lines.
+-- reads: {lines_table} (temp: run_staged_lines or run_rekeyed_lines)
+-- writes: credit_new_keys (temp)
 create or replace temp table credit_new_keys as
 with lines as (
     select * from {lines_table}

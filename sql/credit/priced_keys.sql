@@ -1,7 +1,9 @@
--- The schedule row of each credit key (CREDITING.md sections 1 and 2): the release governing its date
+-- The schedule row of each credit key (docs/crediting.md sections 1 to 4): the release governing its date
 -- of service (or the pinned one), the row its 26/TC/53 modifier selects, a custom RVU winning over CMS
 -- for its dates, and the row rule: which row prices its lines, or why they are held or unpriced.
 -- A key is what a credit depends on besides units: date of service, pinned release, code, modifiers.
+-- reads: {keys_table} (temp: credit_new_keys or credit_stored_keys), crediting_status_policy (registered)
+-- writes: credit_priced_keys (temp)
 create or replace temp table credit_priced_keys as
 with keys as (
     select * from {keys_table}
@@ -35,7 +37,7 @@ governed as (
     select dated.*, loaded.release
     from dated
     left join releases as loaded
-        on loaded.release = coalesce(nullif(dated.pinned_release, ''), $schedule_pin, dated.dated_release)
+        on loaded.release = pricing_release(dated.pinned_release, $schedule_pin, dated.dated_release)
 ),
 
 keyed as (
@@ -100,7 +102,7 @@ ruled as (
 priced as (
     select
         ruled.*,
-        ruled.row_rule in ('no_schedule', 'unknown_code', 'invalid_modifier') as is_held,
+        is_held_rule(ruled.row_rule) as is_held,
         -- the status is credited by the policy: always, or where the row carries a work RVU
         status_policy.status is not null
             and (not status_policy.requires_work_rvu or schedule_row.work_rvu > 0) as is_status_credited,
@@ -133,7 +135,7 @@ final as (
             else 'unpriced_status'
         end as base_rule,
         is_held,
-        not is_held and (row_rule = 'custom' or is_status_credited) as is_credited,
+        not is_uncredited_rule(base_rule) as is_credited,
         case
             when is_held then null
             when row_rule = 'custom' then coalesce(custom_exact_rvu, custom_plain_rvu)

@@ -1,4 +1,5 @@
 -- Drop the provider_period rows this run recomputes.
+-- reads: run_touched_periods (temp)
 delete from provider_period_totals
 where $all or exists (
     select 1 from run_touched_periods

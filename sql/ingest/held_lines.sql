@@ -2,7 +2,7 @@
 with held_keys as (
     select credit_key, rule as reason
     from credit_keys
-    where rule in ('no_schedule', 'unknown_code', 'invalid_modifier')
+    where is_held_rule(rule)
 ),
 
 versions as (

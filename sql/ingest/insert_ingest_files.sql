@@ -1,5 +1,6 @@
 -- The row accounting of each file of the run: read = accepted + quarantined + duplicate, where
 -- accepted counts the versions stored.
+-- reads: staged_files (registered), run_repeats (temp)
 insert into ingest_files by name
 with files as (
     select * from staged_files

@@ -1,8 +1,9 @@
 -- This run's new versions, each with its credit key; a duplicate is not stored, a version a later
 -- one of the same run supersedes is stored retired.
+-- reads: run_staged_lines (temp), run_repeats (temp)
 insert into claim_line_versions by name
 with staged as (
-    select * from run_staged
+    select * from run_staged_lines
 ),
 
 repeats as (

@@ -1,5 +1,7 @@
 -- provider_period rows for the touched providers and periods, from their current lines: credited
--- wRVUs, lines, and encounters with positive net units.
+-- wRVUs, lines, and the encounters that count (is_counted_encounter, as the close counts them). The
+-- touched lines are picked before grouping: a night touches a few periods of a warehouse of years.
+-- reads: run_touched_periods (temp)
 insert into provider_period_totals
 with touched as (
     select * from run_touched_periods
@@ -19,7 +21,12 @@ lines as (
 ),
 
 encounters as (
-    select npi, period, sum(credited_wrvu) as wrvu, count(*) as lines, sum(units) > 0 as is_counted
+    select
+        npi,
+        period,
+        sum(credited_wrvu) as wrvu,
+        count(*) as lines,
+        is_counted_encounter(sum(units)) as is_counted
     from lines
     group by npi, period, encounter_id, encounter_patient_key, encounter_date
 ),

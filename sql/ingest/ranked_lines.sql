@@ -1,5 +1,6 @@
 -- The current lines whose multiple-procedure rank this run can change: those of the providers,
 -- patients and dates of service of its new and retired versions, or every current line ($all).
+-- writes: run_ranked_lines (temp)
 create or replace temp table run_ranked_lines as
 with versions as (
     select * from claim_line_versions

@@ -1,4 +1,5 @@
 -- Point the rekeyed lines at their new credit keys.
+-- reads: run_rekeyed_lines (temp)
 update claim_line_versions
 set credit_key = rekeyed.credit_key
 from (

@@ -1,5 +1,7 @@
 -- Current lines whose plan now pins another release than their credit key was priced with (the
 -- roster or the plans changed): their new keys.
+-- reads: line_pins (temp)
+-- writes: run_rekeyed_lines (temp)
 create or replace temp table run_rekeyed_lines as
 with versions as (
     select * from claim_line_versions where is_current

@@ -1,5 +1,6 @@
 -- The quarantined rows of earlier readings of the files this run reads again (same sha256): this
 -- run's reading, and the rows it quarantines (inserted after), take their place.
+-- reads: staged_files (registered)
 update quarantine_rows
 set resolved_in_run = $run_id
 where resolved_in_run is null

@@ -5,9 +5,11 @@
 -- there was one before). The last new version of a transaction becomes current. A file read again
 -- (`--reprocess`: its sha256 was ingested before) is older than what came since: its line with the
 -- content of any stored version of the transaction is a duplicate, so it never undoes a later correction.
+-- reads: run_staged_lines (temp), staged_files and run_repeated_ids (registered)
+-- writes: run_repeats (temp)
 create or replace temp table run_repeats as
 with staged as (
-    select * from run_staged
+    select * from run_staged_lines
 ),
 
 current_versions as (

@@ -1,4 +1,5 @@
 -- Store the multiple-procedure factor of each ranked line (null where it does not rank).
+-- reads: credit_multiple_factors (temp), run_ranked_lines (temp)
 update claim_line_versions
 set multiple_factor = ranked.multiple_factor
 from (

@@ -1,5 +1,6 @@
 -- The providers and periods this run's new and retired versions fall in: their provider_period rows
 -- are computed again (every one when $all).
+-- writes: run_touched_periods (temp)
 create or replace temp table run_touched_periods as
 with settings as (
     select * from period_basis

@@ -1,8 +1,11 @@
--- This run's accepted lines as staged, renamed to the warehouse's names, with their version id (the
--- file's version offset + its row), the file id, and the release a plan pins for the line ('' for none).
-create or replace temp view run_staged as
+-- This run's accepted lines as staged ($accepted_files, globs of their Parquet parts), renamed to the
+-- warehouse's names, with their version id (the file's version offset + its row), the file id, and the
+-- release a plan pins for the line ('' for none).
+-- reads: run_file_ids (registered), line_pins (temp)
+-- writes: run_staged_lines (temp)
+create or replace temp table run_staged_lines as
 with staged as (
-    select * from read_parquet(getvariable('run_accepted_files'))
+    select * from read_parquet($accepted_files)
 ),
 
 files as (

@@ -1,0 +1,85 @@
+"""The money a close asks payroll to move, and the payments of earlier closes payroll_paid.csv does
+not record yet: found, flagged on the reconciliation, refused when a close would move them again."""
+
+from dataclasses import replace
+
+import duckdb
+import polars as pl
+
+from schemas.plans import Plan
+from transforms.close_figures import ReconciliationRow
+from transforms.compensation import cents, plan_year_end, plan_year_start
+from transforms.errors import WrvuError
+from transforms.periods import Period
+from transforms.warehouse import fetch_dicts
+
+MONEY_ACTIONS = ("pay", "recover")
+
+
+def unrecorded_payments(
+    con: duckdb.DuckDBPyConnection, payroll: pl.DataFrame, plans: dict[str, Plan], as_of: Period | None = None,
+) -> list[dict]:
+    """What payroll still owes or must recover for recorded closes: per employee, plan and plan year,
+    the latest close whose pay or recover payroll_paid.csv has not recorded (a later true-up includes
+    an earlier unpaid one, so the latest is the whole amount). Seen by the close of `as_of`, else now.
+    A close at the end of its plan year is left out: no later close of that year counts its payment."""
+    con.register("staged_payroll_paid", payroll)
+    try:
+        params = {"as_of": as_of.end if as_of else None, "period": as_of.label if as_of else None}
+        rows = fetch_dicts(con, "close/unrecorded_payments", params)
+    finally:
+        con.unregister("staged_payroll_paid")
+    latest = {}
+    for row in rows:  # in period order
+        plan = plans.get(row["plan_id"])
+        if plan is not None and row["period_end"] != plan_year_end(plan, row["period_end"]):
+            latest[(row["employee_id"], row["plan_id"], plan_year_start(plan, row["period_end"]))] = row
+    return list(latest.values())
+
+
+def payroll_row_to_add(unrecorded: dict) -> str:
+    """The payroll_paid.csv row that records an unrecorded pay or recover, its date left to payroll."""
+    pay_type = "incentive" if unrecorded["action"] == "pay" else "recovery"
+    return f"{unrecorded['employee_id']},DATE after {unrecorded['period_end']},{pay_type},{unrecorded['amount']}"
+
+
+def flag_prior_unrecorded(
+    period: Period, reconciliation: list[ReconciliationRow], unrecorded: list[dict],
+) -> tuple[list[ReconciliationRow], list[dict]]:
+    """The rows with `prior_payment_unrecorded` set where their employee and plan have an unrecorded
+    pay or recovery from an earlier close of the same plan year (their paid_ytd lacks that money), and
+    those unrecorded payments."""
+    pending = {(u["employee_id"], u["plan_id"]): u for u in unrecorded}
+    rows, earlier = [], []
+    for row in reconciliation:
+        prior = pending.get((row.employee_id, row.plan_id))
+        flagged = prior is not None and prior["period_end"] >= plan_year_start(row.plan, period.end)
+        rows.append(replace(row, prior_payment_unrecorded=flagged))
+        if flagged:
+            earlier.append(prior)
+    return rows, earlier
+
+
+def refuse_moving_money_twice(period: Period, reconciliation: list[ReconciliationRow], earlier: list[dict]) -> None:
+    """A close that pays or recovers while an earlier payment of the plan year is unrecorded would
+    move that money again (its true-up includes it): refused, naming each."""
+    if earlier and any(r.action in MONEY_ACTIONS for r in reconciliation):
+        named = "; ".join(
+            f"{u['employee_id']} {u['action']} {abs(u['amount'])} from close {u['period']} ({payroll_row_to_add(u)})"
+            for u in earlier
+        )
+        raise WrvuError(
+            f"{period.label} would pay or recover again what earlier closes of the plan year asked for and "
+            f"payroll_paid.csv does not record: {named}; add those rows once paid, or pass --accept-unrecorded "
+            "to close anyway"
+        )
+
+
+def payment_frame(reconciliation: list[ReconciliationRow]) -> pl.DataFrame:
+    """The close's pay and recover rows, as recorded in close_payments."""
+    return pl.DataFrame(
+        [(r.employee_id, r.plan_id, r.action, cents(r.true_up))
+         for r in reconciliation if r.action in MONEY_ACTIONS],
+        schema={"employee_id": pl.String, "plan_id": pl.String, "action": pl.String, "amount": pl.Decimal(18, 2)},
+        orient="row",
+    )
