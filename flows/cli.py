@@ -322,7 +322,7 @@ def explain(period, who, as_csv, workspace_dir):
     from flows.sql_console import run_explain
     from transforms.periods import parse_period
 
-    run_explain(open_workspace(workspace_dir).warehouse, parse_period(period), who, as_csv)
+    run_explain(open_workspace(workspace_dir), parse_period(period), who, as_csv)
 
 
 @cli.command()

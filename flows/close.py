@@ -1,5 +1,7 @@
-"""The period close flow: refresh the roster -> compute the close -> record it and write out/PERIOD/."""
+"""The period close flow: check the workspace -> apply the config (roster, crediting) -> compute the
+close -> record it and write out/PERIOD/."""
 
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -8,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from flows.checks import check_first
+from schemas.crediting import load_crediting_policy
 from schemas.workspace import load_workspace
 from transforms import warehouse
 from transforms.close import (
@@ -19,7 +22,7 @@ from transforms.close import (
     write_provisional,
 )
 from transforms.periods import parse_period
-from transforms.roster import store_roster
+from transforms.ingest import apply_config
 
 
 @task(cache_policy=NO_CACHE, task_run_name="close {period_label}")
@@ -30,14 +33,21 @@ def close_period(
     period = parse_period(period_label)
     inputs = load_close_inputs(workspace)
     with warehouse.connect(workspace.warehouse) as con:
-        con.execute("begin transaction")
-        store_roster(con, inputs.roster)
-        con.execute("commit")
+        # the config as it is now (roster, and what changes a credit or a period) applied first, as an
+        # ingest would, so that a config change since the last ingest never mixes with its credits
+        applied = apply_config(con, workspace, load_crediting_policy(workspace.config / "crediting.yaml"))
         # a pace report moves no money: an unrecorded earlier payment is flagged there, never refused
         build = build_close(con, workspace, period, inputs, accept_unrecorded or provisional)
-        if provisional:
-            return write_provisional(workspace, build, today)
-        return commit_close(con, workspace, build, restate)
+        outcome = write_provisional(workspace, build, today) if provisional else commit_close(con, workspace, build, restate)
+    return replace(outcome, warnings=config_applied_notes(applied) + outcome.warnings)
+
+
+def config_applied_notes(applied: dict) -> tuple[str, ...]:
+    if applied["recredited_all"]:
+        lines = applied["lines_credited"]
+        return (f"the crediting config changed since the last ingest: {lines} line{'s' * (lines != 1)} credited "
+                "again before this close",)
+    return ()
 
 
 def run_name() -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from schemas.workspace import Workspace
 from transforms import warehouse
 from transforms.errors import WrvuError
 from transforms.periods import Period
@@ -21,9 +22,13 @@ def run_query(path: Path, query: str, as_csv: bool) -> None:
         _print_result(con, query, as_csv)
 
 
-def run_explain(path: Path, period: Period, who: str, as_csv: bool) -> None:
-    """`wrvu explain`: the audited lines of one provider in a period, and their total."""
-    with warehouse.connect(path, read_only=True) as con:
+def run_explain(workspace: Workspace, period: Period, who: str, as_csv: bool) -> None:
+    """`wrvu explain`: the audited lines of one provider in a period, and their total, as credited
+    with the config as it is now."""
+    with warehouse.connect(workspace.warehouse, read_only=True) as con:
+        from transforms.ingest import refuse_unapplied_config  # what `wrvu sql` need not load
+
+        refuse_unapplied_config(con, workspace, "explain")
         lines = fetch_frame(con, "explain/provider_lines",
                             {"first_month": period.first_month, "last_month": period.last_month, "who": who})
     if lines.height == 0:

@@ -27,7 +27,7 @@ from transforms.close_payments import payroll_row_to_add, unrecorded_payments
 from transforms.crediting import held_lines_repriced, read_custom_rvus
 from transforms.errors import InputError, WrvuError
 from transforms.extracts import EXTRACT_SUFFIXES, file_sha256, is_extract
-from transforms.ingest import column_map_for
+from transforms.ingest import column_map_for, config_not_applied
 from transforms.pprrvu import RELEASE_NAME
 from transforms.schedule import list_releases
 
@@ -223,6 +223,10 @@ def warehouse_findings(con: duckdb.DuckDBPyConnection, workspace: Workspace, con
     findings = release_gaps(con, today)
     if config.policy is not None:
         findings += held_lines(con, config.policy)
+        if config.roster is not None and (reason := config_not_applied(con, workspace, config.policy)):
+            findings.append(Finding("warning", "config_not_applied", (
+                f"{reason} since the last ingest: the warehouse's credits are of the config before; the next "
+                "`wrvu ingest` or `wrvu close` credits the lines again (`wrvu explain` refuses until then)")))
     if config.roster is not None:
         findings += unrostered_npis(con, config.roster, workspace.settings.period_basis)
     if config.payroll is not None:

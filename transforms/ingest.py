@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 import sql
 from schemas.column_map import CANONICAL_LAYOUT, ColumnMap, load_column_map
-from schemas.crediting import CreditingPolicy
+from schemas.crediting import CreditingPolicy, load_crediting_policy
 from schemas.plans import load_plans
 from schemas.roster import load_roster
 from schemas.workspace import Workspace
@@ -188,6 +188,57 @@ def credit_basis(
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class CreditingConfig:
+    """The config files besides the policy that change a line's credit: custom RVUs, and the roster
+    with its plans' pinned releases."""
+
+    custom_rvus: Path
+    roster: pl.DataFrame
+    plan_pins: pl.DataFrame
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> "CreditingConfig":
+        plans = load_plans(workspace.config / "plans.yaml")
+        plan_pins = pl.DataFrame(
+            [(plan_id, plan.pinned_release) for plan_id, plan in plans.items() if plan.pinned_release],
+            schema={"plan_id": pl.String, "release": pl.String}, orient="row",
+        )
+        return cls(workspace.config / "custom_rvus.csv", load_roster(workspace.config / "roster.csv", set(plans)), plan_pins)
+
+
+def config_not_applied(con: duckdb.DuckDBPyConnection, workspace: Workspace, policy: CreditingPolicy) -> str | None:
+    """What changed, since the last ingest applied it, of the config that changes a line's credit or
+    period (policy, custom RVUs, plan pins, releases, period basis); None when nothing did. Reads only."""
+    stored_basis = _get_setting(con, "credit_basis")
+    if stored_basis is None:  # nothing ingested yet: nothing credited on an older config
+        return None
+    config = CreditingConfig.of(workspace)
+    if stored_basis != credit_basis(con, policy, config.custom_rvus, config.roster, config.plan_pins):
+        return "the crediting policy, custom RVUs, a plan's pinned release or the loaded releases changed"
+    if _get_setting(con, "period_basis") != workspace.settings.period_basis:
+        return f"period_basis changed to {workspace.settings.period_basis}"
+    return None
+
+
+def refuse_unapplied_config(con: duckdb.DuckDBPyConnection, workspace: Workspace, command: str) -> None:
+    """A command that only reads the warehouse cannot apply the config: it refuses to show credits
+    made on an older one, naming the command that applies it."""
+    if reason := config_not_applied(con, workspace, load_crediting_policy(workspace.config / "crediting.yaml")):
+        raise WrvuError(
+            f"{reason} since the last ingest, and `wrvu {command}` only reads the warehouse: run `wrvu ingest` "
+            "first (an empty inbox will do), which credits the lines again"
+        )
+
+
+def apply_config(con: duckdb.DuckDBPyConnection, workspace: Workspace, policy: CreditingPolicy) -> dict:
+    """Bring the warehouse up to date with the config, as an ingest of no new file does (every line
+    credited again if the crediting inputs changed, provider_period refreshed if the period basis did)."""
+    applied = merge_run(con, workspace, f"config-{datetime.now():%Y%m%dT%H%M%S}", [], policy)
+    con.execute("reset preserve_insertion_order")  # merge_run's setting, for the reads that follow
+    return applied
+
+
 def merge_run(
     con: duckdb.DuckDBPyConnection,
     workspace: Workspace,
@@ -195,14 +246,10 @@ def merge_run(
     staged: list[StagedExtract],
     policy: CreditingPolicy,
 ) -> dict:
-    """Apply a staged run to the warehouse in one transaction; returns the run's accounting."""
-    custom_rvus = workspace.config / "custom_rvus.csv"
-    plans = load_plans(workspace.config / "plans.yaml")
-    roster = load_roster(workspace.config / "roster.csv", set(plans))
-    plan_pins = pl.DataFrame(
-        [(plan_id, plan.pinned_release) for plan_id, plan in plans.items() if plan.pinned_release],
-        schema={"plan_id": pl.String, "release": pl.String}, orient="row",
-    )
+    """Apply a staged run to the warehouse in one transaction, with the config as it is now; returns
+    the run's accounting."""
+    config = CreditingConfig.of(workspace)
+    custom_rvus, roster, plan_pins = config.custom_rvus, config.roster, config.plan_pins
     con.execute("set preserve_insertion_order = false")  # lets inserts run in parallel; every read orders
     con.execute("begin transaction")
     try:
