@@ -12,10 +12,26 @@ import duckdb
 
 # code, modifier, weight (percent): E/M first, then procedures and diagnostics with their modifiers
 CODE_MIX = [
-    ("99213", "", 28), ("99214", "", 22), ("99212", "", 6), ("99215", "", 6), ("99203", "", 4), ("99204", "", 3),
-    ("99213", "25", 4), ("99396", "", 3), ("36415", "", 5), ("93000", "", 3), ("93010", "", 2), ("71046", "26", 3),
-    ("71046", "tc", 1), ("20610", "rt", 2), ("20610", "50", 1), ("27447", "", 1), ("27447", "80", 1),
-    ("45378", "", 2), ("G0439", "", 2), ("99406", "", 1),
+    ("99213", "", 28),
+    ("99214", "", 22),
+    ("99212", "", 6),
+    ("99215", "", 6),
+    ("99203", "", 4),
+    ("99204", "", 3),
+    ("99213", "25", 4),
+    ("99396", "", 3),
+    ("36415", "", 5),
+    ("93000", "", 3),
+    ("93010", "", 2),
+    ("71046", "26", 3),
+    ("71046", "tc", 1),
+    ("20610", "rt", 2),
+    ("20610", "50", 1),
+    ("27447", "", 1),
+    ("27447", "80", 1),
+    ("45378", "", 2),
+    ("G0439", "", 2),
+    ("99406", "", 1),
 ]
 PROVIDERS = 2000
 PATIENTS = 400_000
@@ -87,8 +103,17 @@ def generate_extract(
         from lines
         order by i
         """,
-        params={"providers": PROVIDERS, "patients": PATIENTS, "days": days, "lines": lines, "first_day": first_day,
-                "id_prefix": id_prefix, "seed": seed, "reversals": REVERSALS_PER_10000, "lookback": REVERSAL_LOOKBACK},
+        params={
+            "providers": PROVIDERS,
+            "patients": PATIENTS,
+            "days": days,
+            "lines": lines,
+            "first_day": first_day,
+            "id_prefix": id_prefix,
+            "seed": seed,
+            "reversals": REVERSALS_PER_10000,
+            "lookback": REVERSAL_LOOKBACK,
+        },
     )
     relation.write_csv(path, header=True)
     con.close()

@@ -25,13 +25,14 @@ import duckdb
 
 from bench.generate import NPI_QUERY
 
-
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 DATA = BENCH / "data"
 WRVU = Path(sys.executable).parent / "wrvu"
-SCHEDULES = [REPO / "tests" / "fixtures" / "pprrvu" / p for p in
-             ("RVU21A/PPRRVU21_JAN.csv", "RVU23A/PPRRVU23_JAN.csv", "RVU24A/PPRRVU24_JAN.csv")]
+SCHEDULES = [
+    REPO / "tests" / "fixtures" / "pprrvu" / p
+    for p in ("RVU21A/PPRRVU21_JAN.csv", "RVU23A/PPRRVU23_JAN.csv", "RVU24A/PPRRVU24_JAN.csv")
+]
 PLANS = "plans:\n  bench: {model: base_plus_production, threshold_wrvu: 4800, tiers: [{from: 0, rate: 48}], settle: monthly}\n"
 
 
@@ -41,8 +42,11 @@ def extract(millions: float, name: str | None = None, *options: str) -> Path:
     if not path.exists():
         DATA.mkdir(exist_ok=True)
         print(f"generating {path.name} ...", flush=True)
-        subprocess.run([sys.executable, "-m", "bench.generate", str(path), str(int(millions * 1_000_000)), *options],
-                       check=True, cwd=REPO)
+        subprocess.run(
+            [sys.executable, "-m", "bench.generate", str(path), str(int(millions * 1_000_000)), *options],
+            check=True,
+            cwd=REPO,
+        )
     return path
 
 
@@ -70,8 +74,13 @@ def fresh_workspace(name: str) -> Path:
 
 
 def floor_seconds(workspace: Path, path: Path) -> float:
-    floor = subprocess.run([sys.executable, "-m", "bench.floor", str(workspace / "warehouse.duckdb"), str(path)],
-                           check=True, cwd=REPO, capture_output=True, text=True)
+    floor = subprocess.run(
+        [sys.executable, "-m", "bench.floor", str(workspace / "warehouse.duckdb"), str(path)],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     return float(floor.stdout)
 
 
@@ -80,7 +89,8 @@ def roster_for(workspace: Path) -> None:
     npis = duckdb.connect().sql(NPI_QUERY + " order by i").fetchall()
     rows = "".join(f"{npi},E{i:05d},Provider {i},Family Medicine,bench,1.0,2022-01-01,\n" for i, npi in npis)
     (workspace / "config" / "roster.csv").write_text(
-        "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to\n" + rows)
+        "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to\n" + rows
+    )
     (workspace / "config" / "plans.yaml").write_text(PLANS)
 
 
@@ -112,32 +122,56 @@ def main() -> None:
     extrapolated = small["ingest"] - marginal_ingest * sizes[0]
     workspace = large["workspace"]
     empty, _ = ingest(workspace)
-    print(f"\nmarginal cost per million lines: floor {marginal_floor:.2f} s, ingest {marginal_ingest:.2f} s, "
-          f"ratio {ratio:.2f} (target <= 2.0: {verdict(ratio <= 2.0)})")
-    print(f"fixed overhead of wrvu ingest: {extrapolated:.2f} s extrapolated to no lines, {empty:.2f} s for an empty "
-          f"inbox (target < 15 s: {verdict(max(extrapolated, empty) < 15)})")
-    print(f"peak memory of wrvu ingest at {sizes[-1]:g}M: {large['peak']:.2f} GB (target < 4 GB: {verdict(large['peak'] < 4)})")
+    print(
+        f"\nmarginal cost per million lines: floor {marginal_floor:.2f} s, ingest {marginal_ingest:.2f} s, "
+        f"ratio {ratio:.2f} (target <= 2.0: {verdict(ratio <= 2.0)})"
+    )
+    print(
+        f"fixed overhead of wrvu ingest: {extrapolated:.2f} s extrapolated to no lines, {empty:.2f} s for an empty "
+        f"inbox (target < 15 s: {verdict(max(extrapolated, empty) < 15)})"
+    )
+    print(
+        f"peak memory of wrvu ingest at {sizes[-1]:g}M: {large['peak']:.2f} GB (target < 4 GB: {verdict(large['peak'] < 4)})"
+    )
 
     # a night's extract: charges of the last month of the three years, 1% as many as the large extract
-    increment = extract(sizes[-1] / 100, f"night_{sizes[-1]:g}M.csv",
-                        "--seed", "77", "--id-prefix", "NX", "--first-day", "2024-12-01", "--days", "30")
+    increment = extract(
+        sizes[-1] / 100,
+        f"night_{sizes[-1]:g}M.csv",
+        "--seed",
+        "77",
+        "--id-prefix",
+        "NX",
+        "--first-day",
+        "2024-12-01",
+        "--days",
+        "30",
+    )
     night, night_peak = ingest(workspace, increment)
     share = 100 * night / large["ingest"]
-    print(f"1% incremental night: {night:.2f} s = {share:.1f}% of the full ingest (target < 15%: {verdict(share < 15)}), "
-          f"peak {night_peak:.2f} GB")
+    print(
+        f"1% incremental night: {night:.2f} s = {share:.1f}% of the full ingest (target < 15%: {verdict(share < 15)}), "
+        f"peak {night_peak:.2f} GB"
+    )
     work_share = 100 * (night - empty) / (large["ingest"] - empty)
-    print(f"  beyond the start-up of any command (the empty-inbox run): {night - empty:.2f} s = {work_share:.1f}% "
-          f"of the full ingest's {large['ingest'] - empty:.2f} s")
+    print(
+        f"  beyond the start-up of any command (the empty-inbox run): {night - empty:.2f} s = {work_share:.1f}% "
+        f"of the full ingest's {large['ingest'] - empty:.2f} s"
+    )
     close, close_peak = timed([str(WRVU), "close", "2024-06", "--workspace", str(workspace)])
-    print(f"wrvu close of 2024-06 for 2,000 providers: {close:.2f} s (target < 10 s: {verdict(close < 10)}), "
-          f"peak {close_peak:.2f} GB")
+    print(
+        f"wrvu close of 2024-06 for 2,000 providers: {close:.2f} s (target < 10 s: {verdict(close < 10)}), "
+        f"peak {close_peak:.2f} GB"
+    )
 
     if args.scale:
         path = extract(args.scale)
         workspace = fresh_workspace(f"{args.scale:g}M")
         seconds, peak = ingest(workspace, path)
-        print(f"\n{args.scale:g}M lines: wrvu ingest {seconds:.1f} s ({seconds / args.scale:.2f} s per million), "
-              f"peak {peak:.2f} GB, warehouse {(workspace / 'warehouse.duckdb').stat().st_size / 1e9:.1f} GB")
+        print(
+            f"\n{args.scale:g}M lines: wrvu ingest {seconds:.1f} s ({seconds / args.scale:.2f} s per million), "
+            f"peak {peak:.2f} GB, warehouse {(workspace / 'warehouse.duckdb').stat().st_size / 1e9:.1f} GB"
+        )
 
 
 if __name__ == "__main__":

@@ -13,10 +13,32 @@ from datetime import date, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).parent
-CANONICAL = ["transaction_id", "claim_id", "rendering_npi", "service_date", "post_date", "cpt_code", "modifier_1",
-             "modifier_2", "units", "patient_id", "place_of_service"]
-VENDOR = ["Charge ID", "Invoice #", "Rendering Provider NPI", "DOS", "Post Date", "Procedure", "Mod 1", "Mod 2",
-          "Units", "MRN", "POS"]
+CANONICAL = [
+    "transaction_id",
+    "claim_id",
+    "rendering_npi",
+    "service_date",
+    "post_date",
+    "cpt_code",
+    "modifier_1",
+    "modifier_2",
+    "units",
+    "patient_id",
+    "place_of_service",
+]
+VENDOR = [
+    "Charge ID",
+    "Invoice #",
+    "Rendering Provider NPI",
+    "DOS",
+    "Post Date",
+    "Procedure",
+    "Mod 1",
+    "Mod 2",
+    "Units",
+    "MRN",
+    "POS",
+]
 
 
 def npi(base9: str) -> str:
@@ -37,9 +59,28 @@ PROVIDERS = {
     "orthopedics": npi("155544433"),
 }
 VISITS = {
-    "family": [("99213", "", "", 1), ("99214", "", "", 1), ("99212", "", "", 1), ("99396", "", "", 1), ("36415", "", "", 1), ("99213", "25", "", 1)],
-    "cardiology": [("99214", "", "", 1), ("93010", "", "", 1), ("93306", "26", "", 1), ("99204", "", "", 1), ("93000", "", "", 1)],
-    "orthopedics": [("99213", "", "", 1), ("20610", "rt", "", 1), ("27447", "", "", 1), ("29881", "lt", "", 1), ("27447", "80", "", 1)],
+    "family": [
+        ("99213", "", "", 1),
+        ("99214", "", "", 1),
+        ("99212", "", "", 1),
+        ("99396", "", "", 1),
+        ("36415", "", "", 1),
+        ("99213", "25", "", 1),
+    ],
+    "cardiology": [
+        ("99214", "", "", 1),
+        ("93010", "", "", 1),
+        ("93306", "26", "", 1),
+        ("99204", "", "", 1),
+        ("93000", "", "", 1),
+    ],
+    "orthopedics": [
+        ("99213", "", "", 1),
+        ("20610", "rt", "", 1),
+        ("27447", "", "", 1),
+        ("29881", "lt", "", 1),
+        ("27447", "80", "", 1),
+    ],
 }
 
 
@@ -50,8 +91,21 @@ def month_lines(rng, year, month, first_id, post_lag_days):
         for day in rng.sample(days, 6):
             code, mod1, mod2, units = rng.choice(VISITS[specialty])
             patient = f"MRN{rng.randrange(10000, 99999)}"
-            lines.append([f"T{tid:06d}", f"C{tid:06d}", provider, day, day + timedelta(days=post_lag_days), code,
-                          mod1, mod2, units, patient, "11" if code.startswith("99") else "22"])
+            lines.append(
+                [
+                    f"T{tid:06d}",
+                    f"C{tid:06d}",
+                    provider,
+                    day,
+                    day + timedelta(days=post_lag_days),
+                    code,
+                    mod1,
+                    mod2,
+                    units,
+                    patient,
+                    "11" if code.startswith("99") else "22",
+                ]
+            )
             tid += 1
     return lines, tid
 
@@ -71,20 +125,64 @@ def main():
     write(HERE / "extracts" / "charges_2021-01-04.csv", CANONICAL, december, "%Y-%m-%d")
 
     january, next_id = month_lines(rng, 2021, 1, next_id, 2)
-    late = [f"T{next_id:06d}", f"C{next_id:06d}", PROVIDERS["family"], date(2020, 12, 30), date(2021, 1, 12), "99214",
-            "", "", 1, "MRN55555", "11"]
+    late = [
+        f"T{next_id:06d}",
+        f"C{next_id:06d}",
+        PROVIDERS["family"],
+        date(2020, 12, 30),
+        date(2021, 1, 12),
+        "99214",
+        "",
+        "",
+        1,
+        "MRN55555",
+        "11",
+    ]
     voided = december[0]
-    void = [f"T{next_id + 1:06d}", voided[1], voided[2], voided[3], date(2021, 1, 8), voided[5], voided[6], voided[7],
-            -voided[8], voided[9], voided[10]]
+    void = [
+        f"T{next_id + 1:06d}",
+        voided[1],
+        voided[2],
+        voided[3],
+        date(2021, 1, 8),
+        voided[5],
+        voided[6],
+        voided[7],
+        -voided[8],
+        voided[9],
+        voided[10],
+    ]
     corrected = list(december[1])
     corrected[6] = "25"  # modifier added after coding review: same transaction id, new content
     corrected[4] = date(2021, 1, 6)
     resent = january[2]  # the same transaction sent twice
     not_charges = [
-        [f"T{next_id + 2:06d}", f"C{next_id + 2:06d}", PROVIDERS["family"], date(2021, 1, 11), date(2021, 1, 11),
-         "NO SHOW", "", "", 1, "MRN12121", "11"],
-        [f"T{next_id + 3:06d}", f"C{next_id + 3:06d}", PROVIDERS["cardiology"], date(2021, 1, 12), date(2021, 1, 12),
-         "UNAPPLIED PAYMENT", "", "", 1, "MRN13131", "11"],
+        [
+            f"T{next_id + 2:06d}",
+            f"C{next_id + 2:06d}",
+            PROVIDERS["family"],
+            date(2021, 1, 11),
+            date(2021, 1, 11),
+            "NO SHOW",
+            "",
+            "",
+            1,
+            "MRN12121",
+            "11",
+        ],
+        [
+            f"T{next_id + 3:06d}",
+            f"C{next_id + 3:06d}",
+            PROVIDERS["cardiology"],
+            date(2021, 1, 12),
+            date(2021, 1, 12),
+            "UNAPPLIED PAYMENT",
+            "",
+            "",
+            1,
+            "MRN13131",
+            "11",
+        ],
     ]
     vendor = january + [late, void, corrected, resent] + not_charges
     write(HERE / "extracts" / "vendor_charges_2021-02-02.csv", VENDOR, vendor, "%m/%d/%Y")

@@ -22,8 +22,6 @@ from transforms.codes import normalise_code, normalise_modifier
 from transforms.errors import QuarantineAlert, WrvuError
 from transforms.schedule import governing_row, list_releases
 
-
-
 WORKSPACE_HELP = "Workspace folder (default: $WRVU_HOME, else the current folder)."
 
 
@@ -31,7 +29,11 @@ def workspace_option(command):
     """`--workspace` after the subcommand; the same option before it (on `wrvu` itself) and
     $WRVU_HOME are read by `open_workspace`."""
     return click.option(
-        "--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path), default=None, help=WORKSPACE_HELP,
+        "--workspace",
+        "workspace_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help=WORKSPACE_HELP,
     )(command)
 
 
@@ -41,8 +43,11 @@ def open_workspace(workspace_dir: Path | None) -> Workspace:
     root = click.get_current_context().find_root()
     if workspace_dir is None:
         workspace_dir = root.params.get("workspace_dir")
-    if workspace_dir is not None and root.get_parameter_source("workspace_dir") == ParameterSource.ENVIRONMENT \
-            and workspace_dir == root.params.get("workspace_dir"):
+    if (
+        workspace_dir is not None
+        and root.get_parameter_source("workspace_dir") == ParameterSource.ENVIRONMENT
+        and workspace_dir == root.params.get("workspace_dir")
+    ):
         try:
             return load_workspace(workspace_dir)
         except WrvuError as exc:
@@ -110,8 +115,14 @@ class WrvuGroup(click.Group):
 
 @click.group(cls=WrvuGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wrvu")
-@click.option("--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path), envvar="WRVU_HOME",
-              default=None, help=WORKSPACE_HELP)
+@click.option(
+    "--workspace",
+    "workspace_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="WRVU_HOME",
+    default=None,
+    help=WORKSPACE_HELP,
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show Prefect's own log lines on the console too.")
 def cli(workspace_dir, verbose):
     """wrvu: claim extracts to year-correct work RVUs and provider productivity pay."""
@@ -140,7 +151,9 @@ def schedule():
 @schedule.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--release", help="Release id, e.g. RVU24AR (default: from the file, folder or zip name).")
-@click.option("--effective-from", callback=iso_date, help="First date of service it governs (default: from the release id).")
+@click.option(
+    "--effective-from", callback=iso_date, help="First date of service it governs (default: from the release id)."
+)
 @click.option("--replace", is_flag=True, help="Replace an already loaded release of the same id with this file.")
 @workspace_option
 def schedule_load(paths, release, effective_from, replace, workspace_dir):
@@ -186,7 +199,7 @@ def schedule_list(workspace_dir):
     with warehouse.connect(workspace.warehouse, read_only=True) as con:
         for r in list_releases(con):
             click.echo(
-                f"{r['release']:<8} {r['effective_from']} to {str(r['effective_to'] or 'open'):<10}  "
+                f"{r['release']:<8} {r['effective_from']} to {r['effective_to'] or 'open'!s:<10}  "
                 f"{r['row_count']:>6} rows  {r['source_name']}  sha256 {r['source_sha256'][:12]}"
             )
 
@@ -194,7 +207,9 @@ def schedule_list(workspace_dir):
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--map", "map_name", help="Column map (config/column_maps/NAME.yaml) for every file of this run.")
-@click.option("--reprocess", is_flag=True, help="Read PATHS, ingested before, again (e.g. after fixing their column map).")
+@click.option(
+    "--reprocess", is_flag=True, help="Read PATHS, ingested before, again (e.g. after fixing their column map)."
+)
 @workspace_option
 def ingest(paths, map_name, reprocess, workspace_dir):
     """The nightly flow: ingest every new extract in inbox/ (or PATHS), credit it, refresh aggregates.
@@ -206,7 +221,9 @@ def ingest(paths, map_name, reprocess, workspace_dir):
     route_flow_logs(workspace.root, "ingest")
     try:
         with prefect_api.api():
-            summary = nightly_ingest(str(workspace.root), [str(p.resolve()) for p in paths] or None, map_name, reprocess)
+            summary = nightly_ingest(
+                str(workspace.root), [str(p.resolve()) for p in paths] or None, map_name, reprocess
+            )
     except QuarantineAlert as alert:  # the run merged: its summary first, then the alert's line
         click.echo(summary_markdown(alert.summary))
         raise
@@ -216,10 +233,16 @@ def ingest(paths, map_name, reprocess, workspace_dir):
 @cli.command()
 @click.argument("period")
 @click.option("--restate", is_flag=True, help="Write a new revision of a closed period whose inputs changed.")
-@click.option("--provisional", is_flag=True,
-              help="A period not over yet: write a pace report to out/PERIOD/provisional/, recorded as no close.")
-@click.option("--accept-unrecorded", is_flag=True,
-              help="Settle although payroll_paid.csv lacks an earlier close's payment (flagged in reconciliation.csv).")
+@click.option(
+    "--provisional",
+    is_flag=True,
+    help="A period not over yet: write a pace report to out/PERIOD/provisional/, recorded as no close.",
+)
+@click.option(
+    "--accept-unrecorded",
+    is_flag=True,
+    help="Settle although payroll_paid.csv lacks an earlier close's payment (flagged in reconciliation.csv).",
+)
 @workspace_option
 def close(period, restate, provisional, accept_unrecorded, workspace_dir):
     """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY): reconciliation, variance, lines, quarantine, manifest."""
@@ -237,8 +260,13 @@ def close(period, restate, provisional, accept_unrecorded, workspace_dir):
 
 
 @cli.command()
-@click.option("--no-pause-on-shutdown", "pause_on_shutdown", flag_value=False, default=True,
-              help="Leave the schedule active when serve stops (under a service manager that restarts it).")
+@click.option(
+    "--no-pause-on-shutdown",
+    "pause_on_shutdown",
+    flag_value=False,
+    default=True,
+    help="Leave the schedule active when serve stops (under a service manager that restarts it).",
+)
 @workspace_option
 def serve(pause_on_shutdown, workspace_dir):
     """Register the nightly ingest with Prefect and run it on the cron of wrvu.yaml, one run at a time.
@@ -248,7 +276,9 @@ def serve(pause_on_shutdown, workspace_dir):
     from flows.ingest import serve_nightly
 
     with prefect_api.api() as where:
-        click.echo(f"serving the nightly ingest of {workspace.root} (cron '{workspace.settings.serve.cron}') against {where}")
+        click.echo(
+            f"serving the nightly ingest of {workspace.root} (cron '{workspace.settings.serve.cron}') against {where}"
+        )
         serve_nightly(workspace, pause_on_shutdown)
 
 
@@ -289,7 +319,9 @@ def check(as_json, workspace_dir):
             click.echo(line)
     if report.errors:  # the report is on stdout; stderr gets the one line of every refusal
         more = len(report.errors) - 1
-        raise WrvuError(f"{report.errors[0].message}" + (f" (and {more} more error{'s' * (more != 1)})" if more else ""))
+        raise WrvuError(
+            f"{report.errors[0].message}" + (f" (and {more} more error{'s' * (more != 1)})" if more else "")
+        )
 
 
 @cli.command()

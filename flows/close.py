@@ -21,13 +21,18 @@ from transforms.close import (
     refuse_wrong_timing,
     write_provisional,
 )
-from transforms.periods import parse_period
 from transforms.ingest import apply_config
+from transforms.periods import parse_period
 
 
 @task(cache_policy=NO_CACHE, task_run_name="close {period_label}")
 def close_period(
-    workspace_root: str, period_label: str, restate: bool, provisional: bool, today: date, accept_unrecorded: bool = False,
+    workspace_root: str,
+    period_label: str,
+    restate: bool,
+    provisional: bool,
+    today: date,
+    accept_unrecorded: bool = False,
 ) -> CloseOutcome:
     workspace = load_workspace(Path(workspace_root))
     period = parse_period(period_label)
@@ -38,15 +43,19 @@ def close_period(
         applied = apply_config(con, workspace, load_crediting_policy(workspace.config / "crediting.yaml"))
         # a pace report moves no money: an unrecorded earlier payment is flagged there, never refused
         build = build_close(con, workspace, period, inputs, accept_unrecorded or provisional)
-        outcome = write_provisional(workspace, build, today) if provisional else commit_close(con, workspace, build, restate)
+        outcome = (
+            write_provisional(workspace, build, today) if provisional else commit_close(con, workspace, build, restate)
+        )
     return replace(outcome, warnings=config_applied_notes(applied) + outcome.warnings)
 
 
 def config_applied_notes(applied: dict) -> tuple[str, ...]:
     if applied["recredited_all"]:
         lines = applied["lines_credited"]
-        return (f"the crediting config changed since the last ingest: {lines} line{'s' * (lines != 1)} credited "
-                "again before this close",)
+        return (
+            f"the crediting config changed since the last ingest: {lines} line{'s' * (lines != 1)} credited "
+            "again before this close",
+        )
     return ()
 
 
@@ -56,7 +65,11 @@ def run_name() -> str:
 
 @flow(name="period_close", flow_run_name=run_name)
 def period_close(
-    workspace_root: str, period: str, restate: bool = False, provisional: bool = False, accept_unrecorded: bool = False,
+    workspace_root: str,
+    period: str,
+    restate: bool = False,
+    provisional: bool = False,
+    accept_unrecorded: bool = False,
 ) -> CloseOutcome:
     """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY) and write its files for payroll; with `provisional`,
     a pace report of a period not yet over, recorded nowhere."""

@@ -103,7 +103,10 @@ def nightly_ingest(
                 staged.append(stage(workspace_root, extract, file_seq, str(staging_dir)))
                 logger.info(
                     "%s: %d rows read, %d quarantined (map: %s)",
-                    extract.path, staged[-1].rows_read, staged[-1].rows_quarantined, extract.column_map or "canonical",
+                    extract.path,
+                    staged[-1].rows_read,
+                    staged[-1].rows_quarantined,
+                    extract.column_map or "canonical",
                 )
             summary = merge(workspace_root, run_id, staged)
         finally:
@@ -112,8 +115,13 @@ def nightly_ingest(
     for f in summary["files"]:
         logger.info(
             "%s: read %d = accepted %d + quarantined %d + duplicate %d; superseded %d; wRVUs %s",
-            f["source_file"], f["rows_read"], f["rows_accepted"], f["rows_quarantined"],
-            f["rows_duplicate"], f["rows_superseded"], f["wrvu_added"],
+            f["source_file"],
+            f["rows_read"],
+            f["rows_accepted"],
+            f["rows_quarantined"],
+            f["rows_duplicate"],
+            f["rows_superseded"],
+            f["wrvu_added"],
         )
     create_markdown_artifact(markdown=summary_markdown(summary), key="nightly-ingest", description=f"run {run_id}")
     # raised in the flow, the alert ends its run Failed with the reason; the merge stays
@@ -137,13 +145,18 @@ def summary_markdown(summary: dict) -> str:
     if not summary["files"]:
         lines.append("| (no new extracts) | | | | | | |")
     if summary["held"]:
-        lines += ["", "Held lines (credited 0 until a schedule row prices them): "
-                  + ", ".join(f"{reason} {count}" for reason, count in summary["held"].items())]
+        lines += [
+            "",
+            "Held lines (credited 0 until a schedule row prices them): "
+            + ", ".join(f"{reason} {count}" for reason, count in summary["held"].items()),
+        ]
     if summary["recredited_all"]:
-        lines += ["", f"The fee schedule, crediting policy or custom RVUs changed: {summary['lines_credited']} lines re-credited."]
+        lines += [
+            "",
+            f"The fee schedule, crediting policy or custom RVUs changed: {summary['lines_credited']} lines re-credited.",
+        ]
     lines += [f"- skipped {note}" for note in summary["skipped"]]
     return "\n".join(lines)
-
 
 
 def serve_nightly(workspace: Workspace, pause_on_shutdown: bool = True) -> None:

@@ -49,8 +49,22 @@ class TemporaryServer:
             env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{database}"
             env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"  # the ephemeral server sends none either
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flows.prefect_api", str(os.getpid()), "--factory", "prefect.server.api.server:create_app",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "error", "--lifespan", "on"],
+            [
+                sys.executable,
+                "-m",
+                "flows.prefect_api",
+                str(os.getpid()),
+                "--factory",
+                "prefect.server.api.server:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "error",
+                "--lifespan",
+                "on",
+            ],
             env=env,
             stdin=subprocess.DEVNULL,
         )
@@ -111,8 +125,11 @@ def api():
         _server.wait_until_healthy()
         _server.used = True
         settings = {PREFECT_API_URL: _server.api_url}
-        where = (f"wrvu's own Prefect server, {_server.api_url} (database {_server.database}; it ends with wrvu)"
-                 if _server.database else f"a temporary Prefect server, {_server.api_url}")
+        where = (
+            f"wrvu's own Prefect server, {_server.api_url} (database {_server.database}; it ends with wrvu)"
+            if _server.database
+            else f"a temporary Prefect server, {_server.api_url}"
+        )
     with temporary_settings(settings):
         try:
             yield where

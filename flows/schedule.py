@@ -26,7 +26,10 @@ def expand_paths(paths: list[Path]) -> list[Path]:
                 p
                 for p in path.rglob("*")
                 if p.is_file()
-                and (p.suffix.lower() == ".zip" or (p.name.upper().startswith("PPRRVU") and p.suffix.lower() in PPRRVU_SUFFIXES))
+                and (
+                    p.suffix.lower() == ".zip"
+                    or (p.name.upper().startswith("PPRRVU") and p.suffix.lower() in PPRRVU_SUFFIXES)
+                )
             )
             if not found:
                 raise InputError(path, None, None, "no PPRRVU file or CMS zip bundle in this folder")

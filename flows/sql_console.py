@@ -29,8 +29,11 @@ def run_explain(workspace: Workspace, period: Period, who: str, as_csv: bool) ->
         from transforms.ingest import refuse_unapplied_config  # what `wrvu sql` need not load
 
         refuse_unapplied_config(con, workspace, "explain")
-        lines = fetch_frame(con, "explain/provider_lines",
-                            {"first_month": period.first_month, "last_month": period.last_month, "who": who})
+        lines = fetch_frame(
+            con,
+            "explain/provider_lines",
+            {"first_month": period.first_month, "last_month": period.last_month, "who": who},
+        )
     if lines.height == 0:
         raise WrvuError(f"no lines of {who!r} (an NPI or employee id) in {period.label}")
     _print_frame(lines, as_csv)

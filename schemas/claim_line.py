@@ -15,12 +15,31 @@ import polars as pl
 
 from schemas.npi import npi_check_digit_ok
 
-
 FIELD_ORDER = (
-    "transaction_id", "claim_id", "rendering_npi", "service_date", "post_date", "cpt_code",
-    "modifier_1", "modifier_2", "modifier_3", "modifier_4", "units", "patient_id", "place_of_service",
+    "transaction_id",
+    "claim_id",
+    "rendering_npi",
+    "service_date",
+    "post_date",
+    "cpt_code",
+    "modifier_1",
+    "modifier_2",
+    "modifier_3",
+    "modifier_4",
+    "units",
+    "patient_id",
+    "place_of_service",
 )
-REQUIRED_VALUES = ("transaction_id", "claim_id", "rendering_npi", "service_date", "post_date", "cpt_code", "units", "patient_id")
+REQUIRED_VALUES = (
+    "transaction_id",
+    "claim_id",
+    "rendering_npi",
+    "service_date",
+    "post_date",
+    "cpt_code",
+    "units",
+    "patient_id",
+)
 MODIFIERS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
 MAX_ABS_UNITS = 9999
 
@@ -40,34 +59,74 @@ def _quoted(column: str) -> pl.Expr:
 def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
     """The checks in the order that decides which field a failing row is blamed on."""
     checks = [
-        ClaimCheck(f"{field}_present", field, pl.col(field) != "", pl.lit("missing"))
-        for field in REQUIRED_VALUES
+        ClaimCheck(f"{field}_present", field, pl.col(field) != "", pl.lit("missing")) for field in REQUIRED_VALUES
     ]
     checks += [
-        ClaimCheck("npi_check_digit", "rendering_npi", npi_check_digit_ok(pl.col("rendering_npi")),
-                   _quoted("rendering_npi") + pl.lit(" is not a 10-digit NPI with a valid check digit")),
-        ClaimCheck("service_date_parses", "service_date", pl.col("service_date_parsed").is_not_null(),
-                   _quoted("service_date") + pl.lit(f" is not a date in the format {date_format}")),
-        ClaimCheck("post_date_parses", "post_date", pl.col("post_date_parsed").is_not_null(),
-                   _quoted("post_date") + pl.lit(f" is not a date in the format {date_format}")),
-        ClaimCheck("service_date_not_future", "service_date", (pl.col("service_date_parsed") <= today).fill_null(True),
-                   pl.lit("service date ") + pl.col("service_date_parsed").cast(pl.String) + pl.lit(" is in the future")),
-        ClaimCheck("service_date_not_after_post_date", "service_date",
-                   (pl.col("service_date_parsed") <= pl.col("post_date_parsed")).fill_null(True),
-                   pl.lit("service date ") + pl.col("service_date_parsed").cast(pl.String)
-                   + pl.lit(" is after post date ") + pl.col("post_date_parsed").cast(pl.String)),
-        ClaimCheck("cpt_code_is_a_code", "cpt_code", pl.col("cpt_code_parsed").str.contains(r"^[A-Z0-9]{5}$"),
-                   _quoted("cpt_code") + pl.lit(" is not a CPT/HCPCS code")),
-        ClaimCheck("units_whole_number", "units", pl.col("units_parsed").is_not_null(),
-                   _quoted("units") + pl.lit(" is not a whole number of units")),
-        ClaimCheck("units_plausible", "units", (pl.col("units_parsed").abs() <= MAX_ABS_UNITS).fill_null(True),
-                   _quoted("units") + pl.lit(f" is an implausible number of units (beyond +/-{MAX_ABS_UNITS})")),
-        ClaimCheck("place_of_service_digits", "place_of_service", pl.col("place_of_service").str.contains(r"^\d{0,2}$"),
-                   _quoted("place_of_service") + pl.lit(" is not a place of service (1-2 digits)")),
+        ClaimCheck(
+            "npi_check_digit",
+            "rendering_npi",
+            npi_check_digit_ok(pl.col("rendering_npi")),
+            _quoted("rendering_npi") + pl.lit(" is not a 10-digit NPI with a valid check digit"),
+        ),
+        ClaimCheck(
+            "service_date_parses",
+            "service_date",
+            pl.col("service_date_parsed").is_not_null(),
+            _quoted("service_date") + pl.lit(f" is not a date in the format {date_format}"),
+        ),
+        ClaimCheck(
+            "post_date_parses",
+            "post_date",
+            pl.col("post_date_parsed").is_not_null(),
+            _quoted("post_date") + pl.lit(f" is not a date in the format {date_format}"),
+        ),
+        ClaimCheck(
+            "service_date_not_future",
+            "service_date",
+            (pl.col("service_date_parsed") <= today).fill_null(True),
+            pl.lit("service date ") + pl.col("service_date_parsed").cast(pl.String) + pl.lit(" is in the future"),
+        ),
+        ClaimCheck(
+            "service_date_not_after_post_date",
+            "service_date",
+            (pl.col("service_date_parsed") <= pl.col("post_date_parsed")).fill_null(True),
+            pl.lit("service date ")
+            + pl.col("service_date_parsed").cast(pl.String)
+            + pl.lit(" is after post date ")
+            + pl.col("post_date_parsed").cast(pl.String),
+        ),
+        ClaimCheck(
+            "cpt_code_is_a_code",
+            "cpt_code",
+            pl.col("cpt_code_parsed").str.contains(r"^[A-Z0-9]{5}$"),
+            _quoted("cpt_code") + pl.lit(" is not a CPT/HCPCS code"),
+        ),
+        ClaimCheck(
+            "units_whole_number",
+            "units",
+            pl.col("units_parsed").is_not_null(),
+            _quoted("units") + pl.lit(" is not a whole number of units"),
+        ),
+        ClaimCheck(
+            "units_plausible",
+            "units",
+            (pl.col("units_parsed").abs() <= MAX_ABS_UNITS).fill_null(True),
+            _quoted("units") + pl.lit(f" is an implausible number of units (beyond +/-{MAX_ABS_UNITS})"),
+        ),
+        ClaimCheck(
+            "place_of_service_digits",
+            "place_of_service",
+            pl.col("place_of_service").str.contains(r"^\d{0,2}$"),
+            _quoted("place_of_service") + pl.lit(" is not a place of service (1-2 digits)"),
+        ),
     ]
     checks += [
-        ClaimCheck(f"{m}_is_a_modifier", m, pl.col(f"{m}_parsed").str.contains(r"^([A-Z0-9]{2})?$"),
-                   _quoted(m) + pl.lit(" is not a modifier (two letters or digits)"))
+        ClaimCheck(
+            f"{m}_is_a_modifier",
+            m,
+            pl.col(f"{m}_parsed").str.contains(r"^([A-Z0-9]{2})?$"),
+            _quoted(m) + pl.lit(" is not a modifier (two letters or digits)"),
+        )
         for m in MODIFIERS
     ]
     return sorted(checks, key=lambda c: FIELD_ORDER.index(c.field))

@@ -33,7 +33,9 @@ class ColumnMap(BaseModel):
     def _canonical_names(cls, columns: dict[str, str]) -> dict[str, str]:
         unknown = sorted(set(columns) - set(CANONICAL_COLUMNS))
         if unknown:
-            raise ValueError(f"not canonical column names: {', '.join(unknown)} (expected some of {', '.join(CANONICAL_COLUMNS)})")
+            raise ValueError(
+                f"not canonical column names: {', '.join(unknown)} (expected some of {', '.join(CANONICAL_COLUMNS)})"
+            )
         return columns
 
     def source_header(self, canonical: str) -> str:

@@ -15,7 +15,10 @@ def read_config_csv(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
     """The rows of a config CSV as text, with `source_row` = the file's line number. Lines starting
     with `#` are comments; an absent file has no rows."""
     if not path.is_file():
-        return pl.DataFrame({**{c: [] for c in columns}, "source_row": []}, schema={**dict.fromkeys(columns, pl.String), "source_row": pl.Int64})
+        return pl.DataFrame(
+            {**{c: [] for c in columns}, "source_row": []},
+            schema={**dict.fromkeys(columns, pl.String), "source_row": pl.Int64},
+        )
     header, rows, lines = None, [], []
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(line for line in f if not line.lstrip().startswith("#"))
@@ -26,7 +29,9 @@ def read_config_csv(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
                 header = [c.strip().lower() for c in cells]
                 missing = [c for c in columns if c not in header]
                 if missing:
-                    raise InputError(path, None, None, f"missing columns: {', '.join(missing)}; header found: {', '.join(cells)}")
+                    raise InputError(
+                        path, None, None, f"missing columns: {', '.join(missing)}; header found: {', '.join(cells)}"
+                    )
                 continue
             rows.append([cells[header.index(c)].strip() if header.index(c) < len(cells) else "" for c in columns])
             lines.append(reader.line_num)
@@ -43,8 +48,14 @@ def _physical_lines(path: Path) -> list[int]:
         return [n for n, line in enumerate(f, start=1) if not line.lstrip().startswith("#")]
 
 
-def validate_frame(model: type[pa.DataFrameModel], frame: pl.DataFrame, path: Path | str, row_column: str,
-                   reasons: dict[str, str] | None = None, labels: dict[str, str] | None = None) -> pl.DataFrame:
+def validate_frame(
+    model: type[pa.DataFrameModel],
+    frame: pl.DataFrame,
+    path: Path | str,
+    row_column: str,
+    reasons: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> pl.DataFrame:
     """The validated frame, or an InputError for the first failing row: file, row, field, value, reason."""
     try:
         return model.validate(frame, lazy=True)
@@ -58,6 +69,4 @@ def validate_frame(model: type[pa.DataFrameModel], frame: pl.DataFrame, path: Pa
         reason = (reasons or {}).get(column or first["check"]) or f"fails {first['check']}"
         if column is None:  # a check across columns: the reason says what is wrong with the row
             raise InputError(path, row, None, reason) from exc
-        raise InputError(
-            path, row, (labels or {}).get(column, column), f"{first['failure_case']!r} {reason}"
-        ) from exc
+        raise InputError(path, row, (labels or {}).get(column, column), f"{first['failure_case']!r} {reason}") from exc

@@ -148,7 +148,8 @@ class CreditingPolicy(BaseModel):
         modifier the policy gives a factor."""
         ruled = {r.modifier for r in MODIFIER_RULES}
         return [
-            r._replace(factor=self.modifier_factors.get(r.modifier)) if r.reads == "factor" else r for r in MODIFIER_RULES
+            r._replace(factor=self.modifier_factors.get(r.modifier)) if r.reads == "factor" else r
+            for r in MODIFIER_RULES
         ] + [
             ModifierRule(modifier, "factor", f"factor_{modifier}", factor)
             for modifier, factor in self.modifier_factors.items()

@@ -40,6 +40,11 @@ REASONS = {
 
 
 def load_payroll_paid(path: Path) -> pl.DataFrame:
-    frame = validate_frame(PayrollPaidModel, read_config_csv(path, PAYROLL_COLUMNS), path, "source_row",
-                           REASONS | {"recovery_is_negative": "a recovery must be a negative amount"})
+    frame = validate_frame(
+        PayrollPaidModel,
+        read_config_csv(path, PAYROLL_COLUMNS),
+        path,
+        "source_row",
+        REASONS | {"recovery_is_negative": "a recovery must be a negative amount"},
+    )
     return frame.with_columns(iso_date(pl.col("pay_date")).alias("pay_date"), pl.col("amount").cast(pl.Decimal(14, 2)))

@@ -1,14 +1,15 @@
 """`config/plans.yaml`: compensation plans (docs/compensation.md), validated with errors naming the plan and field."""
 
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from schemas.crediting import pinned_release
-from schemas.workspace import read_yaml
 from schemas.errors import InputError
+from schemas.workspace import read_yaml
 
 
 class Tier(BaseModel):
@@ -35,7 +36,7 @@ class Plan(BaseModel):
     def _tiers_ascending_from_zero(cls, tiers: list[Tier]) -> list[Tier]:
         if tiers[0].start != 0:
             raise ValueError(f"the first tier must start at 0 wRVUs above the threshold, not {tiers[0].start}")
-        for lower, upper in zip(tiers, tiers[1:]):
+        for lower, upper in pairwise(tiers):
             if upper.start <= lower.start:
                 raise ValueError(f"tiers must be in ascending order of 'from': {upper.start} follows {lower.start}")
         return tiers
@@ -67,5 +68,9 @@ def load_plans(path: Path) -> dict[str, Plan]:
         first = exc.errors()[0]
         location = [str(p) for p in first["loc"]]
         field = ".".join(location[1:]) if location[:1] == ["plans"] else ".".join(location)
-        raise InputError(path, None, f"plan {field}" if location[:1] == ["plans"] else field,
-                         f"{first['msg']} (got {first.get('input')!r})") from exc
+        raise InputError(
+            path,
+            None,
+            f"plan {field}" if location[:1] == ["plans"] else field,
+            f"{first['msg']} (got {first.get('input')!r})",
+        ) from exc

@@ -10,7 +10,16 @@ from schemas.config_csv import read_config_csv, validate_frame
 from schemas.errors import InputError
 from schemas.npi import npi_check_digit_ok
 
-ROSTER_COLUMNS = ("npi", "employee_id", "provider_name", "specialty", "plan_id", "fte", "effective_from", "effective_to")
+ROSTER_COLUMNS = (
+    "npi",
+    "employee_id",
+    "provider_name",
+    "specialty",
+    "plan_id",
+    "fte",
+    "effective_from",
+    "effective_to",
+)
 ISO_DATE = "%Y-%m-%d"
 
 
@@ -63,17 +72,34 @@ def load_roster(path: Path, plan_ids: set[str]) -> pl.DataFrame:
         iso_date(pl.col("effective_to")).alias("effective_to"),
     )
     for row in roster.filter(~pl.col("plan_id").is_in(sorted(plan_ids))).head(1).iter_rows(named=True):
-        raise InputError(path, row["source_row"], "plan_id", f"{row['plan_id']!r} is not a plan in plans.yaml (plans: {', '.join(sorted(plan_ids)) or 'none'})")
+        raise InputError(
+            path,
+            row["source_row"],
+            "plan_id",
+            f"{row['plan_id']!r} is not a plan in plans.yaml (plans: {', '.join(sorted(plan_ids)) or 'none'})",
+        )
     for row in roster.filter(pl.col("effective_to") < pl.col("effective_from")).head(1).iter_rows(named=True):
-        raise InputError(path, row["source_row"], "effective_to", f"{row['effective_to']} is before effective_from {row['effective_from']}")
-    overlapping = roster.sort("npi", "effective_from").with_columns(
-        previous_to=pl.col("effective_to").shift(1).over("npi"),
-        previous_open=pl.col("effective_to").shift(1).over("npi").is_null() & (pl.int_range(pl.len()).over("npi") > 0),
-        previous_row=pl.col("source_row").shift(1).over("npi"),
-    ).filter(pl.col("previous_open") | (pl.col("effective_from") <= pl.col("previous_to")))
+        raise InputError(
+            path,
+            row["source_row"],
+            "effective_to",
+            f"{row['effective_to']} is before effective_from {row['effective_from']}",
+        )
+    overlapping = (
+        roster.sort("npi", "effective_from")
+        .with_columns(
+            previous_to=pl.col("effective_to").shift(1).over("npi"),
+            previous_open=pl.col("effective_to").shift(1).over("npi").is_null()
+            & (pl.int_range(pl.len()).over("npi") > 0),
+            previous_row=pl.col("source_row").shift(1).over("npi"),
+        )
+        .filter(pl.col("previous_open") | (pl.col("effective_from") <= pl.col("previous_to")))
+    )
     for row in overlapping.head(1).iter_rows(named=True):
         raise InputError(
-            path, row["source_row"], "effective_from",
+            path,
+            row["source_row"],
+            "effective_from",
             f"NPI {row['npi']} overlaps its row {row['previous_row']}: one NPI can be on one roster row per day",
         )
     return roster

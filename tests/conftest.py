@@ -6,7 +6,6 @@ from click.testing import CliRunner
 from flows.cli import cli
 from flows.workspace import init_workspace
 
-
 FIXTURES = Path(__file__).parent / "fixtures"
 PPRRVU = FIXTURES / "pprrvu"
 SHARED_CMS = Path(__file__).resolve().parents[2] / "shared" / "cms"

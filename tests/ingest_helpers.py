@@ -10,8 +10,18 @@ from schemas.crediting import load_crediting_policy
 from transforms import warehouse
 from transforms.ingest import discover_extracts, merge_run, stage_extract
 
-CANONICAL_HEADER = ["transaction_id", "claim_id", "rendering_npi", "service_date", "post_date", "cpt_code",
-                    "modifier_1", "modifier_2", "units", "patient_id"]
+CANONICAL_HEADER = [
+    "transaction_id",
+    "claim_id",
+    "rendering_npi",
+    "service_date",
+    "post_date",
+    "cpt_code",
+    "modifier_1",
+    "modifier_2",
+    "units",
+    "patient_id",
+]
 NPI_A, NPI_B = "1234567893", "1987654328"
 TODAY = date(2026, 11, 23)
 
@@ -25,8 +35,13 @@ def write_extract(path: Path, rows: list[list], header: list[str] = CANONICAL_HE
     return path
 
 
-def ingest(workspace, paths: list[Path] | None = None, map_name: str | None = None, run_id: str = "test-run",
-           reprocess: bool = False) -> dict:
+def ingest(
+    workspace,
+    paths: list[Path] | None = None,
+    map_name: str | None = None,
+    run_id: str = "test-run",
+    reprocess: bool = False,
+) -> dict:
     with warehouse.connect(workspace.warehouse) as con:
         extracts, skipped = discover_extracts(con, workspace, paths, map_name, reprocess)
     staging = workspace.root / ".wrvu" / "staging" / run_id

@@ -29,17 +29,29 @@ EXPECTED = {
     "ragged_extra_fields.csv": ((3, 2, 1, 0), [(4, "row")]),
     "ragged_missing_fields.csv": ((3, 2, 1, 0), [(4, "post_date")]),
     "unclosed_quote.csv": ("error", r"unclosed_quote.csv:4: a quoted value is not closed"),
-    "stray_quote_inside_a_field.csv": ("error", r"stray_quote_inside_a_field.csv:3: has a quote inside a value that is not quoted"),
+    "stray_quote_inside_a_field.csv": (
+        "error",
+        r"stray_quote_inside_a_field.csv:3: has a quote inside a value that is not quoted",
+    ),
     "empty.csv": ("error", r"empty.csv: empty file \(no header row\)"),
     "header_only.csv": ((0, 0, 0, 0), []),
     "blank_lines_between_rows.csv": ((4, 2, 2, 0), [(3, "transaction_id"), (4, "transaction_id")]),
     "trailing_delimiter_on_every_line.csv": ((2, 2, 0, 0), []),
     "duplicate_headers.csv": ("error", r"duplicate_headers.csv:1: units: the header names 'units' more than once"),
-    "semicolon_delimited.csv": ("error", r"semicolon_delimited.csv:1: missing required columns: .* seems delimited by ';'"),
+    "semicolon_delimited.csv": (
+        "error",
+        r"semicolon_delimited.csv:1: missing required columns: .* seems delimited by ';'",
+    ),
     "tab_delimited.csv": ("error", r"tab_delimited.csv:1: missing required columns: .* seems delimited by '\\t'"),
     "headers_in_other_case_and_padded.csv": ((2, 2, 0, 0), []),
-    "missing_required_column.csv": ("error", r"missing_required_column.csv:1: missing required columns: patient_id; headers found"),
-    "cms_pprrvu_file_in_the_inbox.csv": ("error", r"missing required columns: .* looks like a CMS fee schedule: load it with `wrvu schedule load`"),
+    "missing_required_column.csv": (
+        "error",
+        r"missing_required_column.csv:1: missing required columns: patient_id; headers found",
+    ),
+    "cms_pprrvu_file_in_the_inbox.csv": (
+        "error",
+        r"missing required columns: .* looks like a CMS fee schedule: load it with `wrvu schedule load`",
+    ),
     "excel_serial_dates.csv": ((2, 1, 1, 0), [(2, "service_date")]),
     "us_dates_in_an_iso_file.csv": ((2, 1, 1, 0), [(2, "service_date")]),
     "impossible_dates.csv": ((2, 0, 2, 0), [(2, "service_date"), (3, "post_date")]),
@@ -64,7 +76,10 @@ EXPECTED = {
     "truncated_gzip.csv.gz": ("error", r"truncated_gzip.csv.gz: not a readable gzip file"),
     "not_parquet.parquet": ("error", r"not_parquet.parquet: not a readable Parquet file"),
     "parquet_with_wrong_types.parquet": ((2, 0, 2, 0), [(1, "post_date"), (2, "units")]),
-    "parquet_missing_a_column.parquet": ("error", r"parquet_missing_a_column.parquet:1: missing required columns: patient_id"),
+    "parquet_missing_a_column.parquet": (
+        "error",
+        r"parquet_missing_a_column.parquet:1: missing required columns: patient_id",
+    ),
 }
 
 

@@ -32,11 +32,14 @@ def close(ws, period: str, accept_unrecorded: bool = False):
 def test_a_release_governing_into_the_next_year_is_a_gap_naming_its_dates(workspace):
     load_schedule_files(workspace, [PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv", PPRRVU / "RVU24AR" / "PPRRVU24_JAN.csv"])
     configure(workspace, roster=FM_ROSTER, plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}]"))
-    write_extract(workspace.inbox / "jan.csv", [
-        ["T1", "C1", NPI_A, "2024-01-10", "2024-01-11", "99213", "", "", "1", "MRN1"],
-        ["T2", "C2", NPI_A, "2024-02-01", "2024-02-02", "99213", "", "", "1", "MRN2"],
-        ["T3", "C3", NPI_A, "2024-03-11", "2024-03-12", "99213", "", "", "1", "MRN3"],  # RVU24AR's
-    ])
+    write_extract(
+        workspace.inbox / "jan.csv",
+        [
+            ["T1", "C1", NPI_A, "2024-01-10", "2024-01-11", "99213", "", "", "1", "MRN1"],
+            ["T2", "C2", NPI_A, "2024-02-01", "2024-02-02", "99213", "", "", "1", "MRN2"],
+            ["T3", "C3", NPI_A, "2024-03-11", "2024-03-12", "99213", "", "", "1", "MRN3"],  # RVU24AR's
+        ],
+    )
     ingest(workspace)
     [gap] = findings(workspace, "release_gap", today=date(2024, 6, 30))
     assert (gap.level, gap.count) == ("warning", 2)
@@ -65,13 +68,15 @@ def test_inbox_files_no_ingest_reads_are_skipped_files(workspace):
     (ws.inbox / "charges.xlsx").write_bytes(b"PK\x03\x04")
     (ws.inbox / "readme.txt").write_text("notes\n")
     (ws.inbox / "copy_of_night1.csv").write_bytes((ws.inbox / "night1.csv").read_bytes())
-    write_extract(ws.inbox / "vendor_2.csv", [["T2", "C2", NPI_A, "2023-03-02", "2023-03-03", "99213", "", "", "1", "MRN2"]])
+    write_extract(
+        ws.inbox / "vendor_2.csv", [["T2", "C2", NPI_A, "2023-03-02", "2023-03-03", "99213", "", "", "1", "MRN2"]]
+    )
     report = check_workspace(ws, TODAY)
     skipped = {f.file.rsplit("/", 1)[1]: f.message for f in report.findings if f.code == "skipped_file"}
     assert skipped == {
         "charges.xlsx": f"{ws.inbox}/charges.xlsx: no ingest reads a .xlsx file (save it as CSV from the spreadsheet)",
         "copy_of_night1.csv": f"{ws.inbox}/copy_of_night1.csv: already ingested as {ws.inbox}/night1.csv (same sha256): "
-                              "no ingest reads it again",
+        "no ingest reads it again",
         "night1.csv": f"{ws.inbox}/night1.csv: already ingested (same sha256): no ingest reads it again",
         "readme.txt": f"{ws.inbox}/readme.txt: no ingest reads a .txt file (if it is comma-separated, rename it to .csv)",
     }
@@ -81,12 +86,15 @@ def test_inbox_files_no_ingest_reads_are_skipped_files(workspace):
 def test_credited_lines_of_an_npi_on_no_roster_row_are_unrostered(workspace):
     load_schedule_files(workspace, [PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"])
     configure(workspace, roster=FM_ROSTER, plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}]"))
-    write_extract(workspace.inbox / "n.csv", [
-        ["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99213", "", "", "1", "MRN1"],
-        ["T2", "C2", NPI_B, "2023-03-01", "2023-03-02", "99213", "", "", "1", "MRN2"],
-        ["T3", "C3", NPI_B, "2023-03-09", "2023-03-10", "99215", "", "", "1", "MRN3"],
-        ["T4", "C4", NPI_B, "2023-04-03", "2023-04-04", "99213", "", "", "2", "MRN4"],
-    ])
+    write_extract(
+        workspace.inbox / "n.csv",
+        [
+            ["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99213", "", "", "1", "MRN1"],
+            ["T2", "C2", NPI_B, "2023-03-01", "2023-03-02", "99213", "", "", "1", "MRN2"],
+            ["T3", "C3", NPI_B, "2023-03-09", "2023-03-10", "99215", "", "", "1", "MRN3"],
+            ["T4", "C4", NPI_B, "2023-04-03", "2023-04-04", "99213", "", "", "2", "MRN4"],
+        ],
+    )
     ingest(workspace)
     [unrostered] = findings(workspace, "unrostered_npi")
     assert (unrostered.level, unrostered.count) == ("warning", 3)
@@ -94,20 +102,30 @@ def test_credited_lines_of_an_npi_on_no_roster_row_are_unrostered(workspace):
         f"NPI {NPI_B} has 3 credited lines on dates with no roster row (2023-03: 2 lines, 4.10 wRVUs, "
         "2023-04: 1 line, 2.60 wRVUs); a close pays them to nobody: add the NPI to config/roster.csv"
     )
-    configure(workspace, roster=FM_ROSTER + f"{NPI_B},E2,Bo,Cardiology,fm,1.0,2023-04-01,\n",
-              plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}]"))
+    configure(
+        workspace,
+        roster=FM_ROSTER + f"{NPI_B},E2,Bo,Cardiology,fm,1.0,2023-04-01,\n",
+        plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}]"),
+    )
     [march_only] = findings(workspace, "unrostered_npi")
     assert march_only.count == 2 and "2023-04" not in march_only.message
 
 
 def test_held_lines_say_when_the_next_ingest_prices_them(workspace):
     load_schedule_files(workspace, [PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"])
-    configure(workspace, roster=FM_ROSTER.replace("2023-01-01", "2021-01-01"), plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}]"))
-    write_extract(workspace.inbox / "n.csv", [
-        ["T1", "C1", NPI_A, "2021-03-01", "2021-03-02", "99213", "", "", "1", "MRN1"],
-        ["T2", "C2", NPI_A, "2021-03-05", "2021-03-06", "99214", "", "", "1", "MRN2"],
-        ["T3", "C3", NPI_A, "2023-03-05", "2023-03-06", "99213", "", "", "1", "MRN3"],
-    ])
+    configure(
+        workspace,
+        roster=FM_ROSTER.replace("2023-01-01", "2021-01-01"),
+        plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}]"),
+    )
+    write_extract(
+        workspace.inbox / "n.csv",
+        [
+            ["T1", "C1", NPI_A, "2021-03-01", "2021-03-02", "99213", "", "", "1", "MRN1"],
+            ["T2", "C2", NPI_A, "2021-03-05", "2021-03-06", "99214", "", "", "1", "MRN2"],
+            ["T3", "C3", NPI_A, "2023-03-05", "2023-03-06", "99213", "", "", "1", "MRN3"],
+        ],
+    )
     ingest(workspace)
     [held] = findings(workspace, "held_lines")
     assert (held.field, held.count) == ("no_schedule", 2)
@@ -117,7 +135,9 @@ def test_held_lines_say_when_the_next_ingest_prices_them(workspace):
     )
     load_schedule_files(workspace, [PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv"])
     [held] = findings(workspace, "held_lines")
-    assert held.message.endswith("; 2 of them are priced by the releases loaded now: the next `wrvu ingest` re-credits them")
+    assert held.message.endswith(
+        "; 2 of them are priced by the releases loaded now: the next `wrvu ingest` re-credits them"
+    )
     ingest(workspace, run_id="again")
     assert findings(workspace, "held_lines") == []
 
@@ -126,7 +146,9 @@ def test_a_warehouse_written_before_an_upgrade_is_checked_with_todays_macros(wor
     """`wrvu check` opens the warehouse read-only, so it cannot add the macros a newer wrvu brought:
     it defines them for its own session."""
     load_schedule_files(workspace, [PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"])
-    write_extract(workspace.inbox / "n.csv", [["T1", "C1", NPI_A, "2021-03-01", "2021-03-02", "99213", "", "", "1", "MRN1"]])
+    write_extract(
+        workspace.inbox / "n.csv", [["T1", "C1", NPI_A, "2021-03-01", "2021-03-02", "99213", "", "", "1", "MRN1"]]
+    )
     ingest(workspace)
     with duckdb.connect(str(workspace.warehouse)) as con:  # as an earlier version left it
         con.execute("drop macro schedule_row_modifier")
@@ -165,10 +187,17 @@ def test_config_files_are_each_validated_and_checked_against_each_other(workspac
     as_json = json.loads(wrvu("check", "--json").stdout)
     assert sorted(as_json) == ["findings", "inbox"] and as_json["inbox"] == []
     assert as_json["findings"][2] == {
-        "level": "warning", "code": "unknown_employee", "message": report.findings[2].message,
-        "file": str(workspace.config / "payroll_paid.csv"), "row": 2, "field": "employee_id", "count": 2,
+        "level": "warning",
+        "code": "unknown_employee",
+        "message": report.findings[2].message,
+        "file": str(workspace.config / "payroll_paid.csv"),
+        "row": 2,
+        "field": "employee_id",
+        "count": 2,
     }
-    with pytest.raises(WrvuError, match=r"crediting.yaml: multiple_procedure: .*\(ingest not run; 1 more error: see `wrvu check`\)"):
+    with pytest.raises(
+        WrvuError, match=r"crediting.yaml: multiple_procedure: .*\(ingest not run; 1 more error: see `wrvu check`\)"
+    ):
         preflight(workspace, "ingest", TODAY, "names")
 
 
@@ -183,11 +212,16 @@ def test_an_invalid_wrvu_yaml_is_a_finding_too(workspace, wrvu):
 def settle_setup(ws) -> None:
     """E1 on a monthly-settled plan: January pays, February pays again on the year to date."""
     load_schedule_files(ws, [PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"])
-    configure(ws, roster=FM_ROSTER, plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}], settle: monthly").replace("4800", "12"))
-    write_extract(ws.inbox / "n.csv", [
-        ["T1", "C1", NPI_A, "2023-01-10", "2023-01-11", "99215", "", "", "10", "MRN1"],
-        ["T2", "C2", NPI_A, "2023-02-10", "2023-02-11", "99215", "", "", "1", "MRN2"],
-    ])
+    configure(
+        ws, roster=FM_ROSTER, plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}], settle: monthly").replace("4800", "12")
+    )
+    write_extract(
+        ws.inbox / "n.csv",
+        [
+            ["T1", "C1", NPI_A, "2023-01-10", "2023-01-11", "99215", "", "", "10", "MRN1"],
+            ["T2", "C2", NPI_A, "2023-02-10", "2023-02-11", "99215", "", "", "1", "MRN2"],
+        ],
+    )
     ingest(ws)
 
 
@@ -216,14 +250,18 @@ def test_an_unrecorded_payment_stops_the_next_settle_close_of_the_plan_year(work
     assert (february["action"], february["true_up"], february["prior_payment_unrecorded"]) == ("pay", "1385.29", "true")
     (workspace.config / "payroll_paid.csv").write_text(PAYROLL_HEADER + "E1,2023-02-10,incentive,1295.08\n")
     # January's pay is recorded; February's (dated before its end) is not, and it is the whole amount owed
-    assert [f.message.split(" asks ")[0] for f in findings(workspace, "unrecorded_payment")] == ["close 2023-02 (revision 1)"]
+    assert [f.message.split(" asks ")[0] for f in findings(workspace, "unrecorded_payment")] == [
+        "close 2023-02 (revision 1)"
+    ]
 
 
 def test_a_close_at_the_end_of_its_plan_year_waits_for_no_recording(workspace):
     """No later close of the plan year counts a year-end payment: nothing to move twice, nothing to
     record after the year's end (a payment dated in the next year counts in that year's paid_ytd)."""
     settle_setup(workspace)
-    write_extract(workspace.inbox / "dec.csv", [["T3", "C3", NPI_A, "2023-12-04", "2023-12-05", "99215", "", "", "40", "MRN3"]])
+    write_extract(
+        workspace.inbox / "dec.csv", [["T3", "C3", NPI_A, "2023-12-04", "2023-12-05", "99215", "", "", "40", "MRN3"]]
+    )
     ingest(workspace, run_id="december")
     assert read_csv(close(workspace, "2023-12").out_dir / "reconciliation.csv")[0]["action"] == "pay"
     assert findings(workspace, "unrecorded_payment") == []
@@ -236,7 +274,7 @@ def test_status_shows_releases_last_ingest_closes_and_checks(workspace, wrvu):
     assert f"workspace    {workspace.root}" in output
     assert "releases     RVU23A   2023-01-01 to open" in output
     assert "n.csv: read 2, accepted 2, quarantined 0, duplicate 0" in output
-    assert f"closes       2023-01  revision 1, " in output and str(workspace.out / "2023-01") in output
+    assert "closes       2023-01  revision 1, " in output and str(workspace.out / "2023-01") in output
     assert "check        0 errors, " in output and "WARNING unrecorded_payment: close 2023-01" in output
 
 
@@ -251,13 +289,20 @@ def test_ingest_and_close_run_the_checks_first(workspace):
     ingested = run("ingest")
     assert ingested.exit_code == 0
     assert ingested.stderr == "", "warnings are progress lines: stderr holds only a refusal"
-    assert "warning: skipped_file: " in ingested.stdout and "warning: unrecorded_payment: close 2023-01" in ingested.stdout
+    assert (
+        "warning: skipped_file: " in ingested.stdout and "warning: unrecorded_payment: close 2023-01" in ingested.stdout
+    )
     refused = run("close", "2023-02")
     assert refused.exit_code == 2 and "E1 pay 1295.08 from close 2023-01" in refused.stderr
     accepted = run("close", "2023-02", "--accept-unrecorded")
-    assert accepted.exit_code == 0 and read_csv(workspace.out / "2023-02" / "reconciliation.csv")[0]["prior_payment_unrecorded"] == "true"
+    assert (
+        accepted.exit_code == 0
+        and read_csv(workspace.out / "2023-02" / "reconciliation.csv")[0]["prior_payment_unrecorded"] == "true"
+    )
     (workspace.config / "plans.yaml").write_text("plans: [oops]\n")
     stopped = run("ingest")
     assert stopped.exit_code == 2
-    assert stopped.stderr == (f"wrvu: {workspace.config / 'plans.yaml'}: plan : Input should be a valid dictionary "
-                              "(got ['oops']) (ingest not run; see `wrvu check`)\n")
+    assert stopped.stderr == (
+        f"wrvu: {workspace.config / 'plans.yaml'}: plan : Input should be a valid dictionary "
+        "(got ['oops']) (ingest not run; see `wrvu check`)\n"
+    )

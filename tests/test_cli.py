@@ -18,9 +18,18 @@ def test_init_creates_the_workspace_of_the_contract(tmp_path):
     result = CliRunner().invoke(cli, ["init", str(tmp_path / "ws")])
     assert result.exit_code == 0, result.output
     root = tmp_path / "ws"
-    for name in ["wrvu.yaml", "inbox", "out", "config/roster.csv", "config/plans.yaml", "config/crediting.yaml",
-                 "config/custom_rvus.csv", "config/payroll_paid.csv", "config/benchmarks.csv",
-                 "config/column_maps/example_vendor.yaml"]:
+    for name in [
+        "wrvu.yaml",
+        "inbox",
+        "out",
+        "config/roster.csv",
+        "config/plans.yaml",
+        "config/crediting.yaml",
+        "config/custom_rvus.csv",
+        "config/payroll_paid.csv",
+        "config/benchmarks.csv",
+        "config/column_maps/example_vendor.yaml",
+    ]:
         assert (root / name).exists(), name
     assert (root / "config/roster.csv").read_text().splitlines()[-1] == (
         "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to"
@@ -57,14 +66,21 @@ def test_a_bad_setting_names_file_and_field(workspace, wrvu):
     (workspace.root / "wrvu.yaml").write_text("period_basis: invoice_date\n")
     result = wrvu("schedule", "list")
     assert result.exit_code == 2
-    assert f"{workspace.root / 'wrvu.yaml'}: period_basis: Input should be 'service_date' or 'post_date'" in result.stderr
+    assert (
+        f"{workspace.root / 'wrvu.yaml'}: period_basis: Input should be 'service_date' or 'post_date'" in result.stderr
+    )
 
 
 def test_show_json_gives_the_governing_row(wrvu):
     wrvu("schedule", "load", str(PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"))
     shown = json.loads(wrvu("schedule", "show", "71046", "--modifier", "tc", "--date", "2023-03-01", "--json").output)
     assert {k: shown[k] for k in ("release", "cpt_code", "modifier", "work_rvu", "status", "pctc_ind")} == {
-        "release": "RVU23A", "cpt_code": "71046", "modifier": "TC", "work_rvu": 0.0, "status": "A", "pctc_ind": "1",
+        "release": "RVU23A",
+        "cpt_code": "71046",
+        "modifier": "TC",
+        "work_rvu": 0.0,
+        "status": "A",
+        "pctc_ind": "1",
     }
     assert shown["source_name"].endswith("PPRRVU23_JAN.csv") and shown["effective_from"] == "2023-01-01"
     assert "description" not in shown
@@ -72,11 +88,16 @@ def test_show_json_gives_the_governing_row(wrvu):
 
 def test_sql_is_read_only_and_prints_csv(wrvu):
     wrvu("schedule", "load", str(PPRRVU / "RVU20D" / "PPRRVU20_OCT.csv"), str(PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv"))
-    result = wrvu("sql", "--csv", "select release, work_rvu from fee_schedule where cpt_code = '99213' order by release")
+    result = wrvu(
+        "sql", "--csv", "select release, work_rvu from fee_schedule where cpt_code = '99213' order by release"
+    )
     assert result.output == "release,work_rvu\nRVU20D,0.97\nRVU21A,1.30\n"
     refused = wrvu("sql", "delete from schedule_rows")
     assert refused.exit_code == 2 and "read-only" in refused.stderr
-    assert "RVU21A,1.30" in wrvu("sql", "--csv", "select release, work_rvu from fee_schedule where cpt_code = '99213'").output
+    assert (
+        "RVU21A,1.30"
+        in wrvu("sql", "--csv", "select release, work_rvu from fee_schedule where cpt_code = '99213'").output
+    )
 
 
 def test_sql_csv_neutralises_spreadsheet_formulas_in_text_only(wrvu):

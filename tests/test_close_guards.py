@@ -13,7 +13,7 @@ from transforms.close import refuse_wrong_timing
 from transforms.errors import WrvuError
 from transforms.periods import parse_period
 
-ROSTER = f"{NPI_A},E1,\"Rivera, Ana\",Family Medicine,fm,1.0,2023-01-01,\n"
+ROSTER = f'{NPI_A},E1,"Rivera, Ana",Family Medicine,fm,1.0,2023-01-01,\n'
 MARCH_VISITS = [
     ["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99215", "", "", "1", "MRN1"],  # 2.80 wRVUs in 2023
     ["T2", "C2", NPI_B, "2023-03-03", "2023-03-04", "99213", "", "", "1", "MRN2"],  # 1.30, an NPI on no roster row
@@ -32,17 +32,26 @@ def march(ws):
     return ws
 
 
-@pytest.mark.parametrize(("period", "today"), [
-    ("2023-03", date(2023, 3, 31)), ("2023-03", date(2023, 3, 15)), ("2023-03", date(2023, 1, 2)),
-    ("2023-Q1", date(2023, 3, 31)), ("2023", date(2023, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("period", "today"),
+    [
+        ("2023-03", date(2023, 3, 31)),
+        ("2023-03", date(2023, 3, 15)),
+        ("2023-03", date(2023, 1, 2)),
+        ("2023-Q1", date(2023, 3, 31)),
+        ("2023", date(2023, 12, 31)),
+    ],
+)
 def test_a_period_whose_last_day_is_today_or_later_is_refused(period, today):
-    with pytest.raises(WrvuError, match=rf"{period} ends on {parse_period(period).end}, today or later: .* --provisional"):
+    with pytest.raises(
+        WrvuError, match=rf"{period} ends on {parse_period(period).end}, today or later: .* --provisional"
+    ):
         refuse_wrong_timing(parse_period(period), today, provisional=False)
 
 
-@pytest.mark.parametrize(("period", "today"), [("2023-03", date(2023, 4, 1)), ("2023-Q1", date(2023, 4, 1)),
-                                               ("2023", date(2024, 1, 1))])
+@pytest.mark.parametrize(
+    ("period", "today"), [("2023-03", date(2023, 4, 1)), ("2023-Q1", date(2023, 4, 1)), ("2023", date(2024, 1, 1))]
+)
 def test_the_day_after_its_last_day_a_period_can_be_closed(period, today):
     refuse_wrong_timing(parse_period(period), today, provisional=False)
 
@@ -52,8 +61,11 @@ def test_a_provisional_close_is_a_marked_pace_report_replaced_each_time_and_reco
     folder = march.out / "2023-03" / "provisional"
     assert outcome.action == "provisional" and outcome.out_dir == folder
     assert sorted(p.name for p in folder.iterdir()) == [
-        "lines.provisional.csv", "manifest.provisional.json", "quarantine.provisional.csv",
-        "reconciliation.provisional.csv", "variance.provisional.csv",
+        "lines.provisional.csv",
+        "manifest.provisional.json",
+        "quarantine.provisional.csv",
+        "reconciliation.provisional.csv",
+        "variance.provisional.csv",
     ]
     manifest = json.loads((folder / "manifest.provisional.json").read_text())
     assert manifest["provisional"] is True and manifest["as_of"] == "2023-03-15"
@@ -62,7 +74,9 @@ def test_a_provisional_close_is_a_marked_pace_report_replaced_each_time_and_reco
     assert (row["employee_id"], row["wrvu_period"]) == ("E1", "2.80")
     assert query(march, "select count(*) from closes") == [(0,)], "a pace report is no close"
 
-    write_extract(march.inbox / "later.csv", [["T3", "C3", NPI_A, "2023-03-10", "2023-03-11", "99215", "", "", "1", "MRN3"]])
+    write_extract(
+        march.inbox / "later.csv", [["T3", "C3", NPI_A, "2023-03-10", "2023-03-11", "99215", "", "", "1", "MRN3"]]
+    )
     ingest(march, run_id="later")
     close_on(march, "2023-03", date(2023, 3, 20), provisional=True)
     [row] = read_csv(folder / "reconciliation.provisional.csv")

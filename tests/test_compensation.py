@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from schemas.plans import Plan, load_plans
-from transforms.compensation import FteSpan, Payment, carried_deficit, cents, close_figures, is_settle_point, threshold_ytd
+from transforms.compensation import (
+    FteSpan,
+    Payment,
+    carried_deficit,
+    cents,
+    close_figures,
+    is_settle_point,
+    threshold_ytd,
+)
 from transforms.errors import InputError
 
 FLAT = [{"from": 0, "rate": 48}]
@@ -17,7 +25,9 @@ BASE_SALARY = [Payment(date(2026, m, 28), "base", D("18333.33")) for m in range(
 
 
 def plan(**overrides) -> Plan:
-    return Plan(**{"model": "base_plus_production", "threshold_wrvu": 4800, "tiers": FLAT, "settle": "annual", **overrides})
+    return Plan(
+        **{"model": "base_plus_production", "threshold_wrvu": 4800, "tiers": FLAT, "settle": "annual", **overrides}
+    )
 
 
 @pytest.mark.parametrize(
@@ -47,8 +57,11 @@ def test_marginal_never_pays_more_than_cliff_and_both_rise_with_wrvus():
 
 
 def test_payout_share_and_paid_incentives_and_draws():
-    payments = [Payment(date(2026, 6, 30), "incentive", D("10000")), Payment(date(2026, 3, 31), "draw", D("2000")),
-                Payment(date(2027, 1, 15), "incentive", D("999"))]  # next plan year: not counted
+    payments = [
+        Payment(date(2026, 6, 30), "incentive", D("10000")),
+        Payment(date(2026, 3, 31), "draw", D("2000")),
+        Payment(date(2027, 1, 15), "incentive", D("999")),
+    ]  # next plan year: not counted
     figures = close_figures(plan(payout_share=D("0.5")), date(2026, 12, 31), D(5600), FULL_YEAR, payments, D(0))
     assert (figures.earned_ytd, figures.paid_ytd, cents(figures.true_up)) == (D("19200.0"), D(12000), D("7200.00"))
 
@@ -64,7 +77,11 @@ def test_threshold_prorates_by_day_for_an_fte_change_and_a_mid_year_start():
 
 def test_settle_points_and_hold_between_them():
     quarterly = plan(settle="quarterly", plan_year_start_month=7)
-    assert [m for m in range(1, 13) if is_settle_point(quarterly, date(2026, m, 28) if m == 2 else date(2026, m, 30 if m in (4, 6, 9, 11) else 31))] == [3, 6, 9, 12]
+    assert [
+        m
+        for m in range(1, 13)
+        if is_settle_point(quarterly, date(2026, m, 28) if m == 2 else date(2026, m, 30 if m in (4, 6, 9, 11) else 31))
+    ] == [3, 6, 9, 12]
     figures = close_figures(plan(settle="quarterly"), date(2026, 2, 28), D(900), FULL_YEAR, [], D(0))
     assert figures.action == "hold"
     assert close_figures(plan(settle="monthly"), date(2026, 2, 28), D(900), FULL_YEAR, [], D(0)).action == "pay"
@@ -83,7 +100,9 @@ def test_year_end_deficit_carry_forward_collect_and_write_off():
 
 
 def test_pure_production_draws_are_advances():
-    pure = plan(model="pure_production", threshold_wrvu=0, tiers=[{"from": 0, "rate": 55}], settle="monthly", recoverable=True)
+    pure = plan(
+        model="pure_production", threshold_wrvu=0, tiers=[{"from": 0, "rate": 55}], settle="monthly", recoverable=True
+    )
     draws = [Payment(date(2026, 1, 15), "draw", D(5000))]
     figures = close_figures(pure, date(2026, 1, 31), D(80), [FteSpan(date(2026, 1, 1), None, D(1))], draws, D(0))
     assert (figures.earned_ytd, cents(figures.true_up), figures.action) == (D(4400), D("-600.00"), "recover")
@@ -92,16 +111,26 @@ def test_pure_production_draws_are_advances():
 @pytest.mark.parametrize(
     ("yaml", "message"),
     [
-        ("plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 1000, rate: 58}, {from: 0, rate: 48}]}\n",
-         "plan p1.tiers: Value error, the first tier must start at 0"),
-        ("plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 0, rate: 48}, {from: 0, rate: 58}]}\n",
-         "plan p1.tiers: Value error, tiers must be in ascending order"),
-        ("plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 0, rate: -5}]}\n",
-         "plan p1.tiers.0.rate: Input should be greater than or equal to 0 (got -5)"),
-        ("plans:\n  p1: {model: salary, threshold_wrvu: 0, tiers: [{from: 0, rate: 5}]}\n",
-         "plan p1.model: Input should be 'base_plus_production' or 'pure_production' (got 'salary')"),
-        ("plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 0, rate: 5}], bonus: 3}\n",
-         "plan p1.bonus: Extra inputs are not permitted"),
+        (
+            "plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 1000, rate: 58}, {from: 0, rate: 48}]}\n",
+            "plan p1.tiers: Value error, the first tier must start at 0",
+        ),
+        (
+            "plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 0, rate: 48}, {from: 0, rate: 58}]}\n",
+            "plan p1.tiers: Value error, tiers must be in ascending order",
+        ),
+        (
+            "plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 0, rate: -5}]}\n",
+            "plan p1.tiers.0.rate: Input should be greater than or equal to 0 (got -5)",
+        ),
+        (
+            "plans:\n  p1: {model: salary, threshold_wrvu: 0, tiers: [{from: 0, rate: 5}]}\n",
+            "plan p1.model: Input should be 'base_plus_production' or 'pure_production' (got 'salary')",
+        ),
+        (
+            "plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 0, rate: 5}], bonus: 3}\n",
+            "plan p1.bonus: Extra inputs are not permitted",
+        ),
     ],
 )
 def test_plan_errors_name_the_plan_field_and_value(tmp_path, yaml, message):

@@ -13,15 +13,16 @@ from schemas.workspace import load_workspace
 from tests.ingest_helpers import NPI_A, TODAY, ingest, query, write_extract
 from tests.test_check import findings
 from tests.test_close import configure, plans_yaml, read_csv, ws  # noqa: F401  (ws is a fixture)
-from transforms.errors import WrvuError
 
-ROSTER = f"{NPI_A},E1,\"Rivera, Ana\",Family Medicine,fm,1.0,2023-01-01,\n"
+ROSTER = f'{NPI_A},E1,"Rivera, Ana",Family Medicine,fm,1.0,2023-01-01,\n'
 
 
 @pytest.fixture
 def march(ws):
     configure(ws, roster=ROSTER, plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}], settle: annual"))
-    write_extract(ws.inbox / "march.csv", [["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99215", "", "", "1", "MRN1"]])
+    write_extract(
+        ws.inbox / "march.csv", [["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99215", "", "", "1", "MRN1"]]
+    )
     ingest(ws)
     return ws
 
@@ -32,13 +33,20 @@ def test_a_close_applies_a_custom_rvu_added_since_the_last_ingest(march, wrvu):
         "cpt_code,modifier,work_rvu,effective_from,effective_to,note\n99215,,3.25,2023-01-01,,negotiated value\n"
     )
     [stale] = findings(march, "config_not_applied")
-    assert stale.message.startswith("the crediting policy, custom RVUs, a plan's pinned release or the loaded "
-                                    "releases changed since the last ingest")
+    assert stale.message.startswith(
+        "the crediting policy, custom RVUs, a plan's pinned release or the loaded "
+        "releases changed since the last ingest"
+    )
     refused = wrvu("explain", "2023-03", "E1")
-    assert refused.exit_code == 2 and "`wrvu explain` only reads the warehouse: run `wrvu ingest` first" in refused.stderr
+    assert (
+        refused.exit_code == 2 and "`wrvu explain` only reads the warehouse: run `wrvu ingest` first" in refused.stderr
+    )
 
     outcome = close_period.fn(str(march.root), "2023-03", False, False, TODAY)
-    assert outcome.warnings[0] == "the crediting config changed since the last ingest: 1 line credited again before this close"
+    assert (
+        outcome.warnings[0]
+        == "the crediting config changed since the last ingest: 1 line credited again before this close"
+    )
     [row] = read_csv(outcome.out_dir / "reconciliation.csv")
     assert row["wrvu_period"] == "3.25", "the close pays on the config as it is now"
     assert findings(march, "config_not_applied") == []
@@ -46,7 +54,9 @@ def test_a_close_applies_a_custom_rvu_added_since_the_last_ingest(march, wrvu):
 
 
 def test_a_period_basis_changed_since_the_last_ingest_moves_the_lines_before_the_close(march):
-    write_extract(march.inbox / "late.csv", [["T2", "C2", NPI_A, "2023-03-30", "2023-04-03", "99213", "", "", "1", "MRN2"]])
+    write_extract(
+        march.inbox / "late.csv", [["T2", "C2", NPI_A, "2023-03-30", "2023-04-03", "99213", "", "", "1", "MRN2"]]
+    )
     ingest(march, run_id="late")
     (march.root / "wrvu.yaml").write_text("period_basis: post_date\n")
     [stale] = findings(load_workspace(march.root), "config_not_applied")

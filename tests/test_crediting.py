@@ -98,8 +98,10 @@ def credit(con, lines: list[dict], policy: CreditingPolicy | None = None) -> lis
     con.execute("create or replace temp table staged_lines as select * from staged_test_lines")
     con.execute("delete from credit_keys")  # priced afresh under this policy
     price_new_keys(con, "staged_lines", policy)
-    con.execute("create or replace temp table test_lines as select staged_lines.*, credit_keys.credit_key from staged_lines "
-                "inner join credit_keys using (service_date, pinned_release, cpt_code, modifier_1, modifier_2, modifier_3, modifier_4)")
+    con.execute(
+        "create or replace temp table test_lines as select staged_lines.*, credit_keys.credit_key from staged_lines "
+        "inner join credit_keys using (service_date, pinned_release, cpt_code, modifier_1, modifier_2, modifier_3, modifier_4)"
+    )
     rank_multiple_procedures(con, "test_lines", policy.multiple_procedure)
     con.execute(CREDITED_TEST_LINES)
     return con.sql("select * from test_credits order by version_id").pl().to_dicts()
@@ -145,21 +147,56 @@ def test_worked_lines(con, service_date, code, modifier, units, credited, releas
 
 
 def test_the_output_has_one_row_per_line_with_exact_decimals_and_lineage(con):
-    rows = credit(con, [line("99213", date(2020, 12, 15)), line("27447", modifiers=["80"]), line("99213", date(2019, 1, 2))])
+    rows = credit(
+        con, [line("99213", date(2020, 12, 15)), line("27447", modifiers=["80"]), line("99213", date(2019, 1, 2))]
+    )
     assert rows == [
-        {"version_id": 1, "release": "RVU20D", "cms_work_rvu": Decimal("0.97"), "factor": Decimal("1.00000000"),
-         "credited_wrvu": Decimal("0.9700"), "rule": "cms", "flags": "", "source_line": 39},
-        {"version_id": 2, "release": "RVU23A", "cms_work_rvu": Decimal("19.60"), "factor": Decimal("0.16000000"),
-         "credited_wrvu": Decimal("3.1360"), "rule": "cms+asst_80", "flags": "", "source_line": 19},
-        {"version_id": 3, "release": None, "cms_work_rvu": None, "factor": None,
-         "credited_wrvu": Decimal("0.0000"), "rule": "no_schedule", "flags": "", "source_line": None},
+        {
+            "version_id": 1,
+            "release": "RVU20D",
+            "cms_work_rvu": Decimal("0.97"),
+            "factor": Decimal("1.00000000"),
+            "credited_wrvu": Decimal("0.9700"),
+            "rule": "cms",
+            "flags": "",
+            "source_line": 39,
+        },
+        {
+            "version_id": 2,
+            "release": "RVU23A",
+            "cms_work_rvu": Decimal("19.60"),
+            "factor": Decimal("0.16000000"),
+            "credited_wrvu": Decimal("3.1360"),
+            "rule": "cms+asst_80",
+            "flags": "",
+            "source_line": 19,
+        },
+        {
+            "version_id": 3,
+            "release": None,
+            "cms_work_rvu": None,
+            "factor": None,
+            "credited_wrvu": Decimal("0.0000"),
+            "rule": "no_schedule",
+            "flags": "",
+            "source_line": None,
+        },
     ]
-    types = dict(con.execute(
-        "select column_name, data_type from information_schema.columns where table_name = 'test_credits'"
-    ).fetchall())
-    assert types == {"version_id": "BIGINT", "release": "VARCHAR", "cms_work_rvu": "DECIMAL(9,2)",
-                     "factor": "DECIMAL(18,8)", "credited_wrvu": "DECIMAL(18,4)", "rule": "VARCHAR",
-                     "flags": "VARCHAR", "source_line": "INTEGER"}
+    types = dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns where table_name = 'test_credits'"
+        ).fetchall()
+    )
+    assert types == {
+        "version_id": "BIGINT",
+        "release": "VARCHAR",
+        "cms_work_rvu": "DECIMAL(9,2)",
+        "factor": "DECIMAL(18,8)",
+        "credited_wrvu": "DECIMAL(18,4)",
+        "rule": "VARCHAR",
+        "flags": "VARCHAR",
+        "source_line": "INTEGER",
+    }
 
 
 # --- 1. the schedule row --------------------------------------------------------------------------
@@ -186,8 +223,16 @@ def test_26_on_a_professional_only_code_prices_from_its_plain_row(con):
 )
 def test_a_component_the_code_does_not_have_is_held_as_invalid_modifier(con, modifiers):
     credit = credit_one(con, line("93000", modifiers=modifiers))
-    assert credit == {"version_id": 1, "release": "RVU23A", "cms_work_rvu": None, "factor": None,
-                      "credited_wrvu": Decimal("0.0000"), "rule": "invalid_modifier", "flags": "", "source_line": None}
+    assert credit == {
+        "version_id": 1,
+        "release": "RVU23A",
+        "cms_work_rvu": None,
+        "factor": None,
+        "credited_wrvu": Decimal("0.0000"),
+        "rule": "invalid_modifier",
+        "flags": "",
+        "source_line": None,
+    }
 
 
 def test_a_date_before_any_loaded_release_is_held_as_no_schedule(con):
@@ -209,7 +254,10 @@ def test_a_pinned_release_prices_instead_of_the_date_of_service(con):
 def test_a_policy_schedule_basis_pins_every_line_to_its_release(con):
     policy = CreditingPolicy(schedule_basis="RVU20D")
     rows = credit(con, [line("99213", date(2024, 6, 1)), line("27447", date(2019, 1, 2))], policy)
-    assert [(r["release"], r["credited_wrvu"]) for r in rows] == [("RVU20D", Decimal("0.97")), ("RVU20D", Decimal("20.72"))]
+    assert [(r["release"], r["credited_wrvu"]) for r in rows] == [
+        ("RVU20D", Decimal("0.97")),
+        ("RVU20D", Decimal("20.72")),
+    ]
 
 
 def test_a_policy_pinned_to_a_release_not_loaded_is_refused(con):
@@ -232,16 +280,19 @@ L0001,,0.50,2019-01-01,,local code
 
 def test_custom_rvus_win_over_cms_for_the_dates_they_cover_and_are_marked(con, workspace):
     assert load_custom_rvus(con, write_custom_rvus(workspace, CUSTOM_RVUS)) == 4
-    rows = credit(con, [
-        line("99499"),  # status C, priced by the custom row
-        line("99499", date(2020, 12, 15)),  # before the custom row: unpriced
-        line("99213"),  # overridden in 2023
-        line("99213", date(2024, 1, 2)),  # and CMS again after
-        line("71046", modifiers=["26"]),  # a custom 26 value
-        line("71046"),  # the plain row stays CMS
-        line("L0001", date(2019, 6, 1)),  # no CMS release governs 2019, the custom row does
-        line("99213", modifiers=["80"], units=2),  # modifier factors and units apply to custom values
-    ])
+    rows = credit(
+        con,
+        [
+            line("99499"),  # status C, priced by the custom row
+            line("99499", date(2020, 12, 15)),  # before the custom row: unpriced
+            line("99213"),  # overridden in 2023
+            line("99213", date(2024, 1, 2)),  # and CMS again after
+            line("71046", modifiers=["26"]),  # a custom 26 value
+            line("71046"),  # the plain row stays CMS
+            line("L0001", date(2019, 6, 1)),  # no CMS release governs 2019, the custom row does
+            line("99213", modifiers=["80"], units=2),  # modifier factors and units apply to custom values
+        ],
+    )
     assert [(r["rule"], r["release"], r["cms_work_rvu"], r["credited_wrvu"], r["source_line"]) for r in rows] == [
         ("custom", "RVU23A", Decimal("1.00"), Decimal("1.00"), None),
         ("unpriced_status", "RVU20D", Decimal("0.00"), Decimal("0"), 43),
@@ -255,8 +306,10 @@ def test_custom_rvus_win_over_cms_for_the_dates_they_cover_and_are_marked(con, w
 
 
 def test_custom_rvus_are_read_with_normalised_codes_and_rows_numbered_as_the_file(con, workspace):
-    path = write_custom_rvus(workspace, "# comment\ncpt_code,modifier,work_rvu,effective_from,effective_to,note\n"
-                                        "\n 1234 , as ,.5,2024-01-01,,padded\n")
+    path = write_custom_rvus(
+        workspace,
+        "# comment\ncpt_code,modifier,work_rvu,effective_from,effective_to,note\n\n 1234 , as ,.5,2024-01-01,,padded\n",
+    )
     load_custom_rvus(con, path)
     assert con.execute("select * from custom_rvus").fetchall() == [
         ("01234", "AS", Decimal("0.50"), date(2024, 1, 1), None, "padded", 4)
@@ -283,7 +336,9 @@ def test_a_custom_rvu_file_with_only_comments_or_absent_loads_no_rows(con, works
     ],
 )
 def test_a_bad_custom_rvu_row_names_the_file_row_and_field(con, workspace, row, line_number, field, reason):
-    path = write_custom_rvus(workspace, f"# values\ncpt_code,modifier,work_rvu,effective_from,effective_to,note\n{row}\n")
+    path = write_custom_rvus(
+        workspace, f"# values\ncpt_code,modifier,work_rvu,effective_from,effective_to,note\n{row}\n"
+    )
     with pytest.raises(InputError) as raised:
         load_custom_rvus(con, path)
     assert (raised.value.path, raised.value.line, raised.value.field) == (str(path), line_number, field)
@@ -291,9 +346,12 @@ def test_a_bad_custom_rvu_row_names_the_file_row_and_field(con, workspace, row, 
 
 
 def test_overlapping_custom_rvus_for_one_code_and_modifier_are_refused(con, workspace):
-    path = write_custom_rvus(workspace, "cpt_code,modifier,work_rvu,effective_from,effective_to,note\n"
-                                        "99213,,1.00,2024-01-01,,open\n99213,26,1.00,2024-01-01,,other modifier\n"
-                                        "99213,,2.00,2025-06-01,2025-12-31,inside the open row\n")
+    path = write_custom_rvus(
+        workspace,
+        "cpt_code,modifier,work_rvu,effective_from,effective_to,note\n"
+        "99213,,1.00,2024-01-01,,open\n99213,26,1.00,2024-01-01,,other modifier\n"
+        "99213,,2.00,2025-06-01,2025-12-31,inside the open row\n",
+    )
     with pytest.raises(InputError, match=r"custom_rvus.csv:4: effective_from: 99213 from 2025-06-01 overlaps row 2"):
         load_custom_rvus(con, path)
 
@@ -329,8 +387,10 @@ def test_a_bad_custom_rvu_file_leaves_the_loaded_values(con, workspace):
     ],
 )
 def test_statuses_of_the_fixture_codes(con, code, status, credited, rule):
-    assert con.execute("select status from schedule_rows where release = 'RVU23A' and cpt_code = $code and modifier = ''",
-                       {"code": code}).fetchall() == [(status,)]
+    assert con.execute(
+        "select status from schedule_rows where release = 'RVU23A' and cpt_code = $code and modifier = ''",
+        {"code": code},
+    ).fetchall() == [(status,)]
     credit = credit_one(con, line(code))
     assert (credit["credited_wrvu"], credit["rule"]) == (Decimal(credited), rule)
 
@@ -338,17 +398,28 @@ def test_statuses_of_the_fixture_codes(con, code, status, credited, rule):
 @pytest.mark.parametrize(
     ("status", "credited", "rule"),
     [
-        ("A", "1.92", "cms"), ("R", "1.92", "cms"), ("T", "1.92", "cms"),
-        ("N", "1.92", "cms"), ("I", "1.92", "cms"),  # credited where the row carries a work RVU
-        ("B", "0", "unpriced_status"), ("C", "0", "unpriced_status"), ("E", "0", "unpriced_status"),
-        ("J", "0", "unpriced_status"), ("M", "0", "unpriced_status"), ("P", "0", "unpriced_status"),
+        ("A", "1.92", "cms"),
+        ("R", "1.92", "cms"),
+        ("T", "1.92", "cms"),
+        ("N", "1.92", "cms"),
+        ("I", "1.92", "cms"),  # credited where the row carries a work RVU
+        ("B", "0", "unpriced_status"),
+        ("C", "0", "unpriced_status"),
+        ("E", "0", "unpriced_status"),
+        ("J", "0", "unpriced_status"),
+        ("M", "0", "unpriced_status"),
+        ("P", "0", "unpriced_status"),
         ("X", "0", "unpriced_status"),
     ],
 )
 def test_every_status_by_the_default_policy(con, status, credited, rule):
     restate_row(con, "RVU23A", "G0439", status=status)
     credit = credit_one(con, line("G0439"))
-    assert (credit["credited_wrvu"], credit["rule"], credit["cms_work_rvu"]) == (Decimal(credited), rule, Decimal("1.92"))
+    assert (credit["credited_wrvu"], credit["rule"], credit["cms_work_rvu"]) == (
+        Decimal(credited),
+        rule,
+        Decimal("1.92"),
+    )
 
 
 def test_statuses_are_policy_switches(con):
@@ -361,8 +432,13 @@ def test_statuses_are_policy_switches(con):
 
 
 def test_unpriced_lines_are_priced_by_a_custom_value(con, workspace):
-    load_custom_rvus(con, write_custom_rvus(workspace, "cpt_code,modifier,work_rvu,effective_from,effective_to,note\n"
-                                                       "00100,,4.00,2023-01-01,,anesthesia base\n"))
+    load_custom_rvus(
+        con,
+        write_custom_rvus(
+            workspace,
+            "cpt_code,modifier,work_rvu,effective_from,effective_to,note\n00100,,4.00,2023-01-01,,anesthesia base\n",
+        ),
+    )
     credit = credit_one(con, line("00100"))
     assert (credit["credited_wrvu"], credit["rule"]) == (Decimal("4.00"), "custom")
 
@@ -380,8 +456,10 @@ def test_unpriced_lines_are_priced_by_a_custom_value(con, workspace):
     ],
 )
 def test_bilateral_50_by_the_bilat_surg_indicator(con, code, indicator, credited, rule, flags):
-    assert con.execute("select bilat_surg from schedule_rows where release = 'RVU23A' and cpt_code = $code and modifier = ''",
-                       {"code": code}).fetchall() == [(indicator,)]
+    assert con.execute(
+        "select bilat_surg from schedule_rows where release = 'RVU23A' and cpt_code = $code and modifier = ''",
+        {"code": code},
+    ).fetchall() == [(indicator,)]
     credit = credit_one(con, line(code, modifiers=["50"]))
     assert (credit["credited_wrvu"], credit["rule"], credit["flags"]) == (Decimal(credited), rule, flags)
 
@@ -424,12 +502,33 @@ def test_modifier_factors_on_a_total_knee(con, modifier, credited, rule, flags):
     assert (credit["credited_wrvu"], credit["rule"], credit["flags"]) == (Decimal(credited), rule, flags)
 
 
-INFORMATIONAL = ["25", "59", "XE", "XS", "XP", "XU", "76", "77", "79", "58", "91", "GC", "FS", "95", "GT", "RT", "LT", "Q6"]
+INFORMATIONAL = [
+    "25",
+    "59",
+    "XE",
+    "XS",
+    "XP",
+    "XU",
+    "76",
+    "77",
+    "79",
+    "58",
+    "91",
+    "GC",
+    "FS",
+    "95",
+    "GT",
+    "RT",
+    "LT",
+    "Q6",
+]
 
 
 def test_informational_modifiers_credit_the_full_value(con):
     rows = credit(con, [line("99213", modifiers=[modifier]) for modifier in INFORMATIONAL])
-    assert {(r["credited_wrvu"], r["factor"], r["rule"], r["flags"]) for r in rows} == {(Decimal("1.30"), Decimal(1), "cms", "")}
+    assert {(r["credited_wrvu"], r["factor"], r["rule"], r["flags"]) for r in rows} == {
+        (Decimal("1.30"), Decimal(1), "cms", "")
+    }
 
 
 def test_modifier_factors_multiply_in_modifier_order_and_a_repeated_modifier_applies_once(con):
@@ -437,14 +536,25 @@ def test_modifier_factors_multiply_in_modifier_order_and_a_repeated_modifier_app
     assert (credit["factor"], credit["credited_wrvu"]) == (Decimal("0.24"), Decimal("4.704"))
     assert credit["rule"] == "cms+bilateral_1.5+asst_80"
     flagged = credit_one(con, line("45378", modifiers=["52", "50", "66"]))
-    assert (flagged["rule"], flagged["flags"]) == ("cms+review_52+bilateral_1.0+team_66",
-                                                   "bilateral_not_allowed,review,team_surgery_review")
+    assert (flagged["rule"], flagged["flags"]) == (
+        "cms+review_52+bilateral_1.0+team_66",
+        "bilateral_not_allowed,review,team_surgery_review",
+    )
 
 
 def test_policy_overrides_a_factor_and_keeps_the_others(con):
     policy = CreditingPolicy(modifier_factors={"80": 0.2, "GC": "0.5"}, bilateral_factors={"1": 1.75})
-    rows = credit(con, [line("27447", modifiers=["80"]), line("27447", modifiers=["81"]), line("27447", modifiers=["62"]),
-                        line("27447", modifiers=["50"]), line("99213", modifiers=["GC"])], policy)
+    rows = credit(
+        con,
+        [
+            line("27447", modifiers=["80"]),
+            line("27447", modifiers=["81"]),
+            line("27447", modifiers=["62"]),
+            line("27447", modifiers=["50"]),
+            line("99213", modifiers=["GC"]),
+        ],
+        policy,
+    )
     assert [(r["credited_wrvu"], r["rule"]) for r in rows] == [
         (Decimal("3.92"), "cms+asst_80"),
         (Decimal("3.136"), "cms+asst_81"),
@@ -500,10 +610,18 @@ def test_units_multiply(con):
 
 
 def test_a_void_credits_the_negative_amount_priced_on_its_own_date(con):
-    rows = credit(con, [line("99213", date(2020, 12, 15)), line("99213", date(2020, 12, 15), units=-1),
-                        line("99213", date(2021, 1, 4), units=-1)])
+    rows = credit(
+        con,
+        [
+            line("99213", date(2020, 12, 15)),
+            line("99213", date(2020, 12, 15), units=-1),
+            line("99213", date(2021, 1, 4), units=-1),
+        ],
+    )
     assert [(r["release"], r["credited_wrvu"]) for r in rows] == [
-        ("RVU20D", Decimal("0.97")), ("RVU20D", Decimal("-0.97")), ("RVU21A", Decimal("-1.30"))
+        ("RVU20D", Decimal("0.97")),
+        ("RVU20D", Decimal("-0.97")),
+        ("RVU21A", Decimal("-1.30")),
     ]
 
 
@@ -521,27 +639,44 @@ def test_an_absent_or_all_comment_policy_is_the_defaults(workspace):
     template = load_crediting_policy(workspace.config / "crediting.yaml")
     assert template == CreditingPolicy()
     assert template.pinned_release is None
-    assert template.modifier_factors == {"62": Decimal("0.625"), "80": Decimal("0.16"), "81": Decimal("0.16"),
-                                         "82": Decimal("0.16"), "AS": Decimal("0.16")}
+    assert template.modifier_factors == {
+        "62": Decimal("0.625"),
+        "80": Decimal("0.16"),
+        "81": Decimal("0.16"),
+        "82": Decimal("0.16"),
+        "AS": Decimal("0.16"),
+    }
     assert template.bilateral_factors == {"0": 1, "1": Decimal("1.5"), "2": 1, "3": 2, "9": 1}
 
 
 def test_the_template_shows_every_default_when_uncommented(workspace):
     path = workspace.config / "crediting.yaml"
-    uncommented = [line.removeprefix("# ") for line in path.read_text().splitlines()
-                   if line.startswith("# ") and ":" in line and not line.startswith("# The ")]
+    uncommented = [
+        line.removeprefix("# ")
+        for line in path.read_text().splitlines()
+        if line.startswith("# ") and ":" in line and not line.startswith("# The ")
+    ]
     path.write_text("\n".join(uncommented) + "\n")
     assert load_crediting_policy(path) == CreditingPolicy()
 
 
 def test_policy_values_are_read_from_the_file(workspace):
     path = workspace.config / "crediting.yaml"
-    path.write_text("schedule_basis: rvu20d\ncredited_statuses: [a, r, t, x]\nmultiple_procedure: cms\n"
-                    "modifier_factors:\n  80: 0.2\n  as: 0.2\n")
+    path.write_text(
+        "schedule_basis: rvu20d\ncredited_statuses: [a, r, t, x]\nmultiple_procedure: cms\n"
+        "modifier_factors:\n  80: 0.2\n  as: 0.2\n"
+    )
     policy = load_crediting_policy(path)
-    assert (policy.pinned_release, policy.credited_statuses, policy.multiple_procedure) == ("RVU20D", ["A", "R", "T", "X"], "cms")
+    assert (policy.pinned_release, policy.credited_statuses, policy.multiple_procedure) == (
+        "RVU20D",
+        ["A", "R", "T", "X"],
+        "cms",
+    )
     assert (policy.modifier_factors["80"], policy.modifier_factors["AS"], policy.modifier_factors["62"]) == (
-        Decimal("0.2"), Decimal("0.2"), Decimal("0.625"))
+        Decimal("0.2"),
+        Decimal("0.2"),
+        Decimal("0.625"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -553,7 +688,11 @@ def test_policy_values_are_read_from_the_file(workspace):
         ("modifier_factors:\n  '80': -1\n", "modifier_factors.80", "Input should be greater than or equal to 0"),
         ("bilateral_factors:\n  '12': 1.5\n", "bilateral_factors", "Value error, '12' is not a BILAT SURG indicator"),
         ("credited_statuses: [A, AB]\n", "credited_statuses.1", "String should match pattern"),
-        ("credited_statuses: [A, N]\n", None, "Value error, statuses in both credited_statuses and credited_if_work_rvu: N"),
+        (
+            "credited_statuses: [A, N]\n",
+            None,
+            "Value error, statuses in both credited_statuses and credited_if_work_rvu: N",
+        ),
         ("schedule_basis: post date\n", "schedule_basis", "Value error, expected date_of_service or a release id"),
     ],
 )

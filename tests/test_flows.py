@@ -3,7 +3,6 @@ temporary Prefect server for the session)."""
 
 import csv
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -29,10 +28,13 @@ def test_ingest_and_close_through_the_cli(workspace, tmp_path):
     (workspace.config / "plans.yaml").write_text(
         "plans:\n  fm: {model: base_plus_production, threshold_wrvu: 12, tiers: [{from: 0, rate: 48}], settle: monthly}\n"
     )
-    write_extract(workspace.inbox / "night.csv", [
-        ["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99215", "", "", "1", "MRN1"],
-        ["T2", "C2", NPI_A, "2023-03-02", "2023-03-02", "UNAPPLIED PAYMENT", "", "", "1", "MRN2"],
-    ])
+    write_extract(
+        workspace.inbox / "night.csv",
+        [
+            ["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99215", "", "", "1", "MRN1"],
+            ["T2", "C2", NPI_A, "2023-03-02", "2023-03-02", "UNAPPLIED PAYMENT", "", "", "1", "MRN2"],
+        ],
+    )
     result = run("ingest", "--workspace", ws)
     assert result.exit_code == 3, "merged, but half the rows quarantined is an alert"
     assert "| night.csv | 2 | 1 | 1 | 0 | 0 | 2.8000 |" in result.stdout

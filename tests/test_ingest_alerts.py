@@ -39,8 +39,10 @@ def test_a_file_at_the_threshold_does_not_alert_and_one_above_it_does(ws):
     threshold = load_workspace(ws.root).settings.alerts.quarantine_pct
     alert = quarantine_alert(summary, threshold)
     assert alert.exit_code == 3 and alert.summary is summary
-    assert str(alert) == (f"merged, but more than alerts.quarantine_pct 19.5% of the rows were quarantined in "
-                          f"{ws.inbox / 'at.csv'}: 1 of 5 rows quarantined (20%); see the `quarantine` view")
+    assert str(alert) == (
+        f"merged, but more than alerts.quarantine_pct 19.5% of the rows were quarantined in "
+        f"{ws.inbox / 'at.csv'}: 1 of 5 rows quarantined (20%); see the `quarantine` view"
+    )
 
 
 @pytest.mark.parametrize("value", ["-1", "101", "many"])
@@ -57,11 +59,16 @@ def test_a_mostly_quarantined_file_is_merged_and_the_command_exits_3(ws):
     assert result.exit_code == 3
     assert "| mostly_bad.csv | 4 | 1 | 3 | 0 | 0 | 1.3000 |" in result.stdout, "the summary is printed first"
     # the alert's one line ends stderr (warnings, e.g. of a missing release, may come before it)
-    assert ("\n" + result.stderr).endswith(f"\nwrvu: merged, but more than alerts.quarantine_pct 20% of the rows were quarantined "
-                                  f"in {path}: 3 of 4 rows quarantined (75%); see the `quarantine` view\n")
+    assert ("\n" + result.stderr).endswith(
+        f"\nwrvu: merged, but more than alerts.quarantine_pct 20% of the rows were quarantined "
+        f"in {path}: 3 of 4 rows quarantined (75%); see the `quarantine` view\n"
+    )
     assert query(ws, "select transaction_id, credited_wrvu from claim_lines") == [("G0", Decimal("1.3000"))]
-    assert query(ws, "select source_row, field from quarantine order by 1") == [(3, "service_date"), (4, "service_date"),
-                                                                               (5, "service_date")]
+    assert query(ws, "select source_row, field from quarantine order by 1") == [
+        (3, "service_date"),
+        (4, "service_date"),
+        (5, "service_date"),
+    ]
 
     from flows.ingest import nightly_ingest
 
@@ -84,16 +91,25 @@ def test_reprocess_after_fixing_the_column_map(ws):
 
     second = ingest(ws, [path], run_id="r3", reprocess=True)
     third = ingest(ws, [path], run_id="r4", reprocess=True)
-    assert query(ws, "select run_id, rows_read, rows_accepted, rows_quarantined, rows_duplicate, column_map "
-                     "from ingest_runs order by run_id") == [
-        ("r1", 3, 0, 3, 0, None), ("r3", 3, 3, 0, 0, "us"), ("r4", 3, 0, 0, 3, "us"),
+    assert query(
+        ws,
+        "select run_id, rows_read, rows_accepted, rows_quarantined, rows_duplicate, column_map "
+        "from ingest_runs order by run_id",
+    ) == [
+        ("r1", 3, 0, 3, 0, None),
+        ("r3", 3, 3, 0, 0, "us"),
+        ("r4", 3, 0, 0, 3, "us"),
     ]
     assert second["files"][0]["wrvu_added"] == Decimal("3.9000") and third["files"][0]["wrvu_added"] == 0
     assert query(ws, "select transaction_id, service_date::varchar from claim_lines order by 1") == [
-        ("T1", "2023-03-01"), ("T2", "2023-03-02"), ("T3", "2023-03-03"),
+        ("T1", "2023-03-01"),
+        ("T2", "2023-03-02"),
+        ("T3", "2023-03-03"),
     ]
     assert query(ws, "select run_id, source_row, resolved_in_run from quarantine order by source_row") == [
-        ("r1", 2, "r3"), ("r1", 3, "r3"), ("r1", 4, "r3"),
+        ("r1", 2, "r3"),
+        ("r1", 3, "r3"),
+        ("r1", 4, "r3"),
     ]
 
 
@@ -103,8 +119,13 @@ def test_reprocess_of_an_older_file_never_undoes_a_later_correction(ws):
     write_extract(ws.inbox / "tuesday.csv", [line("T1", code="99214")])  # T1 corrected
     ingest(ws, run_id="r2")
     again = ingest(ws, [monday], run_id="r3", reprocess=True)["files"][0]
-    assert (again["rows_read"], again["rows_accepted"], again["rows_quarantined"], again["rows_duplicate"],
-            again["rows_superseded"]) == (2, 0, 1, 1, 0), "monday's T1 is the version Tuesday corrected"
+    assert (
+        again["rows_read"],
+        again["rows_accepted"],
+        again["rows_quarantined"],
+        again["rows_duplicate"],
+        again["rows_superseded"],
+    ) == (2, 0, 1, 1, 0), "monday's T1 is the version Tuesday corrected"
     assert query(ws, "select transaction_id, cpt_code from claim_lines order by 1") == [("T1", "99214")]
 
 
@@ -112,7 +133,9 @@ def test_reprocess_names_files_ingested_before(ws):
     with pytest.raises(WrvuError, match=r"^--reprocess reads files ingested before again: name them"):
         ingest(ws, reprocess=True)
     path = write_extract(ws.inbox / "new.csv", [line("T1")])
-    with pytest.raises(WrvuError, match=r"new.csv: never ingested \(no run read this content\): ingest it without --reprocess$"):
+    with pytest.raises(
+        WrvuError, match=r"new.csv: never ingested \(no run read this content\): ingest it without --reprocess$"
+    ):
         ingest(ws, [path], reprocess=True)
 
 
@@ -127,13 +150,16 @@ def test_a_row_with_more_fields_than_the_header_is_quarantined_and_the_rest_proc
 
 
 def test_schedule_load_says_how_many_held_lines_the_new_release_can_price(ws):
-    write_extract(ws.inbox / "a.csv", [
-        line("T1", "2021-03-01", "2021-03-02"),  # before RVU23A: no release governs it
-        line("T2", "2021-03-01", "2021-03-02", code="99214"),
-        line("T3", "2021-03-01", "2021-03-02", code="0001U"),  # held, and not in RVU21A either
-        line("T4", code="0001U"),  # unknown to RVU23A, which RVU21A does not govern
-        line("T5", "2021-03-01", "2021-03-02", code="36415"),  # in RVU21A with status X: credited by no policy
-    ])
+    write_extract(
+        ws.inbox / "a.csv",
+        [
+            line("T1", "2021-03-01", "2021-03-02"),  # before RVU23A: no release governs it
+            line("T2", "2021-03-01", "2021-03-02", code="99214"),
+            line("T3", "2021-03-01", "2021-03-02", code="0001U"),  # held, and not in RVU21A either
+            line("T4", code="0001U"),  # unknown to RVU23A, which RVU21A does not govern
+            line("T5", "2021-03-01", "2021-03-02", code="36415"),  # in RVU21A with status X: credited by no policy
+        ],
+    )
     assert ingest(ws, run_id="r1")["held"] == {"no_schedule": 4, "unknown_code": 1}
     lines = load_schedule_files(ws, [PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv"])
     assert lines[1:] == ["2 held lines (no_schedule 2) can now be priced; the next `wrvu ingest` re-credits them"]

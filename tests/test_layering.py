@@ -19,11 +19,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-MODULES = {
-    module_name(path): path
-    for package in PACKAGES
-    for path in sorted((ROOT / package).rglob("*.py"))
-}
+MODULES = {module_name(path): path for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))}
 
 
 def imported_modules(name: str, path: Path) -> set[str]:
@@ -68,7 +64,7 @@ def test_no_import_cycles():
 
     def visit(name: str) -> None:
         if name in stack:
-            cycles.append(" -> ".join([*stack[stack.index(name):], name]))
+            cycles.append(" -> ".join([*stack[stack.index(name) :], name]))
             return
         if name in done:
             return

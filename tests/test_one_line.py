@@ -130,8 +130,10 @@ def test_a_failed_run_is_one_line_naming_the_log_with_its_traceback(api_env, tem
 
 def test_progress_and_warnings_go_to_stdout_and_verbose_shows_prefect(api_env, template, tmp_path):
     root = copy_of(template, tmp_path, "ws")
-    write_extract(root / "inbox" / "night.csv", [GOOD_ROW, ["T2", "C2", NPI_B, "2023-03-03", "2023-03-04", "99213", "", "",
-                                                         "1", "MRN2"]])
+    write_extract(
+        root / "inbox" / "night.csv",
+        [GOOD_ROW, ["T2", "C2", NPI_B, "2023-03-03", "2023-03-04", "99213", "", "", "1", "MRN2"]],
+    )
     (root / "inbox" / "charges.xlsx").write_bytes(b"PK")
     quiet = wrvu(api_env, "ingest", "--workspace", str(root))
     assert quiet.returncode == 0 and quiet.stderr == ""
@@ -141,8 +143,10 @@ def test_progress_and_warnings_go_to_stdout_and_verbose_shows_prefect(api_env, t
 
     closed = wrvu(api_env, "close", "2023-03", "--workspace", str(root))
     assert closed.returncode == 0 and closed.stderr == ""
-    assert f"warning: unrostered_npi: NPI {NPI_B} has 1 credited lines on dates with no roster row (2023-03: 1 line, " \
-           "1.30 wRVUs)" in closed.stdout
+    assert (
+        f"warning: unrostered_npi: NPI {NPI_B} has 1 credited lines on dates with no roster row (2023-03: 1 line, "
+        "1.30 wRVUs)" in closed.stdout
+    )
     assert f"2023-03 closed: {root / 'out' / '2023-03'}" in closed.stdout
 
     verbose = wrvu(api_env, "--verbose", "close", "2023-03", "--workspace", str(root))

@@ -31,7 +31,13 @@ def test_2020_csv_with_preamble_stacked_header_crlf_and_ctrl_z():
     path = PPRRVU / "RVU20D" / "PPRRVU20_OCT.csv"
     assert path.read_bytes().endswith(b"\r\n\x1a\r\n")
     rows = parsed(path)
-    assert [value(rows, c) for c in ("99213", "99214", "99215", "99204", "27447")] == ["0.97", "1.50", "2.11", "2.43", "20.72"]
+    assert [value(rows, c) for c in ("99213", "99214", "99215", "99204", "27447")] == [
+        "0.97",
+        "1.50",
+        "2.11",
+        "2.43",
+        "20.72",
+    ]
     assert (value(rows, "71046"), value(rows, "71046", "26"), value(rows, "71046", "TC")) == ("0.22", "0.22", "0.00")
     assert value(rows, "A4216", field="description") == "Sterile water/saline, 10 ml"  # a quoted comma
     assert value(rows, "27447", field="pre_op") == "0.10" and value(rows, "27447", field="bilat_surg") == "1"
@@ -41,7 +47,13 @@ def test_2020_csv_with_preamble_stacked_header_crlf_and_ctrl_z():
 
 def test_2021_csv_has_the_office_visit_revaluation():
     rows = parsed(PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv")
-    assert [value(rows, c) for c in ("99213", "99214", "99215", "99204", "27447")] == ["1.30", "1.92", "2.80", "2.60", "19.60"]
+    assert [value(rows, c) for c in ("99213", "99214", "99215", "99204", "27447")] == [
+        "1.30",
+        "1.92",
+        "2.80",
+        "2.60",
+        "19.60",
+    ]
 
 
 def test_2026_csv_has_32_columns_with_pric_ind():
@@ -76,9 +88,9 @@ def test_hand_edited_csv_without_preamble_and_with_a_one_line_header():
     assert value(rows, "71046", "TC") == "0.00"
     # a collapsed header repeats RVU, OP and SURG: the right occurrence of each is taken
     assert [value(rows, "27447", field=f) for f in ("pre_op", "intra_op", "post_op")] == ["0.10", "0.69", "0.21"]
-    assert [value(rows, "27447", field=f) for f in ("mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg")] == [
-        "2", "1", "2", "1", "0"
-    ]
+    assert [
+        value(rows, "27447", field=f) for f in ("mult_proc", "bilat_surg", "asst_surg", "co_surg", "team_surg")
+    ] == ["2", "1", "2", "1", "0"]
 
 
 @requires_shared

@@ -51,22 +51,31 @@ def test_a_void_nets_its_charge_to_zero(con, visit, multiple_procedure):
     both = credit(con, lines + [{**l, "units": -l["units"]} for l in lines], policy)
     assert sum(c["credited_wrvu"] for c in both) == 0
     if multiple_procedure == "none":
-        assert [c["credited_wrvu"] for c in both] == [c["credited_wrvu"] for c in charged] + [-c["credited_wrvu"] for c in charged]
+        assert [c["credited_wrvu"] for c in both] == [c["credited_wrvu"] for c in charged] + [
+            -c["credited_wrvu"] for c in charged
+        ]
 
 
 tiers = st.lists(st.tuples(st.integers(1, 3000), st.integers(0, 200)), min_size=0, max_size=4, unique_by=lambda t: t[0])
 wrvus = st.decimals(min_value=-5000, max_value=20000, places=2)
 
 
-def plan(first_rate: int, higher: list[tuple[int, int]], kind: str, recoverable: bool = False, ascending: bool = False) -> Plan:
+def plan(
+    first_rate: int, higher: list[tuple[int, int]], kind: str, recoverable: bool = False, ascending: bool = False
+) -> Plan:
     bands = sorted(higher)
     if ascending:  # each band pays at least the one below
         rates = [first_rate]
         for _, rate in bands:
             rates.append(rates[-1] + rate)
-        bands = [(start, rate) for (start, _), rate in zip(bands, rates[1:])]
-    return Plan(model="base_plus_production", threshold_wrvu=Decimal(4800), tier_kind=kind, recoverable=recoverable,
-                tiers=[{"from": 0, "rate": first_rate}] + [{"from": start, "rate": rate} for start, rate in bands])
+        bands = [(start, rate) for (start, _), rate in zip(bands, rates[1:], strict=True)]
+    return Plan(
+        model="base_plus_production",
+        threshold_wrvu=Decimal(4800),
+        tier_kind=kind,
+        recoverable=recoverable,
+        tiers=[{"from": 0, "rate": first_rate}] + [{"from": start, "rate": rate} for start, rate in bands],
+    )
 
 
 @given(st.integers(0, 200), tiers, wrvus, wrvus)
@@ -90,7 +99,12 @@ def test_marginal_never_pays_more_than_cliff(first_rate, higher, excess):
     )
 
 
-@given(st.integers(0, 200), tiers, st.decimals(min_value=-5000, max_value=0, places=2), st.sampled_from(["marginal", "cliff"]))
+@given(
+    st.integers(0, 200),
+    tiers,
+    st.decimals(min_value=-5000, max_value=0, places=2),
+    st.sampled_from(["marginal", "cliff"]),
+)
 def test_a_shortfall_costs_the_first_rate_only_where_recoverable(first_rate, higher, shortfall, kind):
     assert gross_pay(plan(first_rate, higher, kind), shortfall) == 0
     assert gross_pay(plan(first_rate, higher, kind, recoverable=True), shortfall) == shortfall * first_rate

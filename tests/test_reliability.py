@@ -23,16 +23,18 @@ from transforms.errors import BusyError
 WRVU = Path(sys.executable).parent / "wrvu"
 LINES = 120_000
 ROSTER = "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to\n"
-PLANS = "plans:\n  fm: {model: base_plus_production, threshold_wrvu: 4800, tiers: [{from: 0, rate: 48}], settle: monthly}\n"
+PLANS = (
+    "plans:\n  fm: {model: base_plus_production, threshold_wrvu: 4800, tiers: [{from: 0, rate: 48}], settle: monthly}\n"
+)
 # What an ingest leaves, without the run ids and clocks that differ between any two runs.
 SNAPSHOT = {
     "lines": "select transaction_id, version_id, npi, service_date, cpt_code, modifiers, units, release, credited_wrvu, "
-             "rule, source_file, source_row from claim_lines order by version_id",
+    "rule, source_file, source_row from claim_lines order by version_id",
     "versions": "select count(*), count(*) filter (where is_current) from claim_line_versions",
     "provider_period": "select * from provider_period order by npi, period",
     "quarantine": "select source_file, source_row, field, reason from quarantine order by source_file, source_row",
     "runs": "select source_file, sha256, rows_read, rows_accepted, rows_quarantined, rows_duplicate, rows_superseded, "
-            "wrvu_added from ingest_runs order by source_file",
+    "wrvu_added from ingest_runs order by source_file",
 }
 
 
@@ -49,7 +51,9 @@ def pristine(tmp_path_factory):
     )
     (workspace.config / "plans.yaml").write_text(PLANS)
     generate_extract(str(workspace.inbox / "a_night.csv"), LINES)
-    generate_extract(str(workspace.inbox / "b_night.csv"), LINES // 4, seed=7, id_prefix="NX", first_day="2024-12-01", days=30)
+    generate_extract(
+        str(workspace.inbox / "b_night.csv"), LINES // 4, seed=7, id_prefix="NX", first_day="2024-12-01", days=30
+    )
     return root
 
 
@@ -74,14 +78,21 @@ def snapshot(root: Path) -> dict:
         return value.replace(str(root), "WORKSPACE") if isinstance(value, str) else value
 
     with warehouse.connect(root / "warehouse.duckdb", read_only=True) as con:
-        return {name: [tuple(map(relative, row)) for row in con.execute(query).fetchall()] for name, query in SNAPSHOT.items()}
+        return {
+            name: [tuple(map(relative, row)) for row in con.execute(query).fetchall()]
+            for name, query in SNAPSHOT.items()
+        }
 
 
 def kill_when(root: Path, args: list[str], marker: str | None, delay: float) -> int:
     """Start `wrvu ARGS`, and SIGKILL it `delay` seconds after a line of its log contains `marker`
     (after its start when None); returns its pid. Verbose: the markers are Prefect's own lines."""
-    process = subprocess.Popen([str(WRVU), "--verbose", *args, "--workspace", str(root)], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [str(WRVU), "--verbose", *args, "--workspace", str(root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     seen, log = threading.Event(), []
 
     def read():
@@ -127,14 +138,16 @@ def uninterrupted(pristine, tmp_path_factory):
 @pytest.mark.parametrize(
     ("marker", "delay"),
     [
-        (None, 0.8),                                   # starting: nothing of the run done
-        ("extract(s) to read", 0.0),                   # discovered, staging begins
-        ("Task run 'stage", 0.0),                      # between the two files' stages
-        ("rows read", 0.5),                            # in the merge
-        ("Task run 'merge", 0.0),                      # merged and committed, the summary not yet printed
+        (None, 0.8),  # starting: nothing of the run done
+        ("extract(s) to read", 0.0),  # discovered, staging begins
+        ("Task run 'stage", 0.0),  # between the two files' stages
+        ("rows read", 0.5),  # in the merge
+        ("Task run 'merge", 0.0),  # merged and committed, the summary not yet printed
     ],
 )
-def test_an_ingest_killed_at_any_point_and_run_again_gives_the_uninterrupted_result(copy_of, uninterrupted, marker, delay):
+def test_an_ingest_killed_at_any_point_and_run_again_gives_the_uninterrupted_result(
+    copy_of, uninterrupted, marker, delay
+):
     root = copy_of("killed")
     pid = kill_when(root, ["ingest"], marker, delay)
     with warehouse.connect(root / "warehouse.duckdb", read_only=True):
@@ -169,14 +182,18 @@ def close_files(root: Path) -> dict[str, bytes]:
     """The files of the 2024-06 close, the workspace's own path taken out (its manifest names the
     hashes of the others, which then differ between workspaces)."""
     folder = root / "out" / "2024-06"
-    return {p.name: p.read_bytes().replace(str(root).encode(), b"WORKSPACE") for p in folder.iterdir()
-            if p.name != "manifest.json"}
+    return {
+        p.name: p.read_bytes().replace(str(root).encode(), b"WORKSPACE")
+        for p in folder.iterdir()
+        if p.name != "manifest.json"
+    }
 
 
 def test_two_ingests_at_once_take_turns_and_ingest_each_file_once(copy_of):
     root = copy_of("concurrent")
-    first = subprocess.Popen([str(WRVU), "ingest", "--workspace", str(root)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [str(WRVU), "ingest", "--workspace", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     time.sleep(1.0)
     second = run(root, "ingest")
     out, err = first.communicate(timeout=300)
@@ -199,8 +216,9 @@ def test_a_run_that_cannot_get_the_lock_exits_2_naming_the_run_that_holds_it(tmp
 
 def test_sql_during_an_ingest_waits_and_never_sees_half_a_night(copy_of):
     root = copy_of("reader")
-    ingest = subprocess.Popen([str(WRVU), "ingest", "--workspace", str(root)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.STDOUT)
+    ingest = subprocess.Popen(
+        [str(WRVU), "ingest", "--workspace", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
     query = "select (select count(*) from ingest_runs) as files, (select count(*) from claim_line_versions) as lines"
     seen = set()
     while ingest.poll() is None:

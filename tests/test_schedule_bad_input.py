@@ -41,14 +41,16 @@ def test_not_a_pprrvu_file(wrvu, workspace, tmp_path):
 
 def test_a_file_of_another_cms_kind(wrvu, tmp_path):
     gpci = tmp_path / "GPCI2020.csv"
-    gpci.write_text("Medicare Administrative Contractor,State,Locality Number,Locality Name,PW GPCI\n01112,CA,26,LOS ANGELES,1.046\n")
+    gpci.write_text(
+        "Medicare Administrative Contractor,State,Locality Number,Locality Name,PW GPCI\n01112,CA,26,LOS ANGELES,1.046\n"
+    )
     assert_refused(wrvu("schedule", "load", str(gpci), "--release", "RVU20D"), "not a PPRRVU file")
 
 
 def test_truncated_row(wrvu, workspace, tmp_path):
     lines = lines_of(GOOD)
     at = line_number_of(lines, "99213")
-    cut = lines[:at - 1] + [lines[at - 1][:40]]
+    cut = lines[: at - 1] + [lines[at - 1][:40]]
     assert_refused(wrvu("schedule", "load", str(write_variant(tmp_path, cut))), f"PPRRVU20_OCT.csv:{at}:", "truncated")
     assert not workspace.warehouse.exists()
 

@@ -62,7 +62,9 @@ def test_intervals_run_to_the_day_before_the_next_release(loaded):
         ("71046", "50", date(2023, 3, 1), "RVU23A", "0.22"),  # other modifiers price from the plain row
     ],
 )
-def test_lookup_uses_the_release_in_force_on_the_date_of_service(loaded, code, modifier, service_date, release, work_rvu):
+def test_lookup_uses_the_release_in_force_on_the_date_of_service(
+    loaded, code, modifier, service_date, release, work_rvu
+):
     row = lookup(loaded, code, modifier, service_date)
     assert (row["release"], row["work_rvu"]) == (release, Decimal(work_rvu))
 
@@ -76,7 +78,9 @@ def test_rvu24ar_governs_from_march_9_2024_with_its_new_conversion_factor(loaded
 
 
 def test_lookup_refuses_dates_before_the_first_release_and_codes_not_in_it(loaded):
-    with pytest.raises(WrvuError, match="no fee schedule governs 2020-09-30: the first loaded release, RVU20D, starts 2020-10-01"):
+    with pytest.raises(
+        WrvuError, match="no fee schedule governs 2020-09-30: the first loaded release, RVU20D, starts 2020-10-01"
+    ):
         lookup(loaded, "99213", "", date(2020, 9, 30))
     with pytest.raises(WrvuError, match="99999 is not in RVU21A"):
         lookup(loaded, "99999", "", date(2021, 5, 1))
@@ -86,7 +90,9 @@ def test_lookup_refuses_dates_before_the_first_release_and_codes_not_in_it(loade
 
 def test_loading_the_same_file_again_is_a_no_op(loaded):
     again = load_schedule_files(loaded, [PPRRVU / "RVU20D" / "PPRRVU20_OCT.csv"])
-    assert again == [f"RVU20D (from 2020-10-01): 33 rows already loaded, nothing to do - {PPRRVU / 'RVU20D' / 'PPRRVU20_OCT.csv'}"]
+    assert again == [
+        f"RVU20D (from 2020-10-01): 33 rows already loaded, nothing to do - {PPRRVU / 'RVU20D' / 'PPRRVU20_OCT.csv'}"
+    ]
     # the CSV of a release whose TXT is loaded prices the same rows: also a no-op
     assert "nothing to do" in load_schedule_files(loaded, [PPRRVU / "RVU25D" / "PPRRVU2025_Oct.csv"])[0]
 
@@ -101,7 +107,9 @@ def test_another_file_for_a_loaded_release_is_refused_unless_replace(loaded):
 
 def test_two_releases_never_share_a_first_date(loaded):
     with pytest.raises(WrvuError, match="release RVU24A .* already governs from 2024-01-01"):
-        load_schedule_files(loaded, [PPRRVU / "RVU24AR" / "PPRRVU24_JAN.csv"], release="RVU24X", effective_from=date(2024, 1, 1))
+        load_schedule_files(
+            loaded, [PPRRVU / "RVU24AR" / "PPRRVU24_JAN.csv"], release="RVU24X", effective_from=date(2024, 1, 1)
+        )
 
 
 def test_one_bad_file_among_several_stores_nothing(workspace, tmp_path):

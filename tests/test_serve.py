@@ -47,8 +47,11 @@ def prefect_env(home: Path, api_url: str | None = None) -> dict:
 
 
 def api(url: str, path: str, body: dict | None = None):
-    request = urllib.request.Request(f"{url}{path}", data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{url}{path}",
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
@@ -84,8 +87,11 @@ def is_gone(pid: int) -> bool:
 
 def new_workspace(root: Path) -> Path:
     subprocess.run([BIN / "wrvu", "init", str(root)], check=True, capture_output=True)
-    subprocess.run([BIN / "wrvu", "schedule", "load", str(PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"), "--workspace", str(root)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [BIN / "wrvu", "schedule", "load", str(PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"), "--workspace", str(root)],
+        check=True,
+        capture_output=True,
+    )
     settings = root / "wrvu.yaml"
     template = settings.read_text()
     assert 'cron: "0 2 * * *"' in template
@@ -97,8 +103,13 @@ def new_workspace(root: Path) -> Path:
 def start_serve(root: Path, env: dict, *options: str) -> subprocess.Popen:
     """`wrvu serve`; its log (the runs' too) in ROOT.log."""
     with open(root.with_suffix(".log"), "w") as log:
-        return subprocess.Popen([BIN / "wrvu", "serve", *options, "--workspace", str(root)], env=env,
-                                stdout=subprocess.PIPE, stderr=log, text=True)
+        return subprocess.Popen(
+            [BIN / "wrvu", "serve", *options, "--workspace", str(root)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
 
 
 def served_against(serve: subprocess.Popen) -> str:
@@ -113,8 +124,11 @@ def completed_scheduled_run(url: str, deployment: str) -> dict:
     deployment_id = api(url, f"/deployments/name/nightly_ingest/{deployment}")["id"]
     deadline = time.monotonic() + FIRE_SECONDS
     while time.monotonic() < deadline:
-        runs = api(url, "/flow_runs/filter", {"flow_runs": {"deployment_id": {"any_": [deployment_id]},
-                                                            "state": {"type": {"any_": ["COMPLETED"]}}}})
+        runs = api(
+            url,
+            "/flow_runs/filter",
+            {"flow_runs": {"deployment_id": {"any_": [deployment_id]}, "state": {"type": {"any_": ["COMPLETED"]}}}},
+        )
         if runs:
             return runs[0]
         time.sleep(2)
@@ -126,9 +140,12 @@ def prefect_server(tmp_path_factory):
     """A `prefect server start` of the user's, UI off."""
     port = free_port()
     home = tmp_path_factory.mktemp("prefect-home")
-    server = subprocess.Popen([BIN / "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env={**prefect_env(home), "PREFECT_SERVER_UI_ENABLED": "false"},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [BIN / "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env={**prefect_env(home), "PREFECT_SERVER_UI_ENABLED": "false"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}/api"
         wait_healthy(url, server)
@@ -142,8 +159,11 @@ def serves(prefect_server, tmp_path_factory):
     """Both serves started at once, so that they wait for the same minute: `configured` against the
     user's server, `own` with no Prefect API configured."""
     base = tmp_path_factory.mktemp("serve")
-    configured = start_serve(new_workspace(base / "ws-configured"), prefect_env(base / "home-configured", prefect_server),
-                             "--no-pause-on-shutdown")
+    configured = start_serve(
+        new_workspace(base / "ws-configured"),
+        prefect_env(base / "home-configured", prefect_server),
+        "--no-pause-on-shutdown",
+    )
     own = start_serve(new_workspace(base / "ws-own"), prefect_env(base / "home-own"))
     try:
         yield {"configured": (configured, base / "ws-configured"), "own": (own, base / "ws-own"), "base": base}
@@ -156,11 +176,18 @@ def test_served_against_prefect_api_url_the_schedule_fires(prefect_server, serve
     serve, root = serves["configured"]
     assert served_against(serve) == prefect_server
     other = new_workspace(serves["base"] / "ws-ingest")  # meanwhile, a plain ingest against the same server
-    ingest = subprocess.run([BIN / "wrvu", "ingest", "--workspace", str(other)],
-                            env=prefect_env(serves["base"] / "home-ingest", prefect_server), capture_output=True, text=True)
+    ingest = subprocess.run(
+        [BIN / "wrvu", "ingest", "--workspace", str(other)],
+        env=prefect_env(serves["base"] / "home-ingest", prefect_server),
+        capture_output=True,
+        text=True,
+    )
     assert ingest.returncode == 0, ingest.stderr
-    [ingest_run] = [r for r in api(prefect_server, "/flow_runs/filter", {})
-                    if r["parameters"].get("workspace_root") == str(other.resolve())]
+    [ingest_run] = [
+        r
+        for r in api(prefect_server, "/flow_runs/filter", {})
+        if r["parameters"].get("workspace_root") == str(other.resolve())
+    ]
     assert ingest_run["state_type"] == "COMPLETED" and ingest_run["deployment_id"] is None
     artifacts = api(prefect_server, "/artifacts/filter", {"artifacts": {"key": {"any_": ["nightly-ingest"]}}})
     assert ingest_run["id"] in {a["flow_run_id"] for a in artifacts}
@@ -177,8 +204,11 @@ def test_served_against_prefect_api_url_the_schedule_fires(prefect_server, serve
 def test_served_without_an_api_its_own_server_fires_the_schedule_and_ends_with_it(serves):
     serve, root = serves["own"]
     url = served_against(serve)
-    [server_pid] = [int(p) for p in Path(f"/proc/{serve.pid}/task/{serve.pid}/children").read_text().split()
-                    if b"flows.prefect_api" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    [server_pid] = [
+        int(p)
+        for p in Path(f"/proc/{serve.pid}/task/{serve.pid}/children").read_text().split()
+        if b"flows.prefect_api" in Path(f"/proc/{p}/cmdline").read_bytes()
+    ]
     run = completed_scheduled_run(url, "wrvu-nightly-ws-own")
     assert run["auto_scheduled"] and run["parameters"] == {"workspace_root": str(root.resolve())}
     assert (root / ".wrvu" / "prefect" / "prefect.db").is_file()

@@ -21,7 +21,9 @@ def releases():
     """RELEASES.tsv: (release, first date, file) sorted by date."""
     with open(SHARED_CMS / "pprrvu" / "RELEASES.tsv") as tsv:
         rows = list(csv.DictReader(tsv, delimiter="\t"))
-    return sorted(((r["release"], date.fromisoformat(r["effective_from"]), r["file"]) for r in rows), key=lambda r: r[1])
+    return sorted(
+        ((r["release"], date.fromisoformat(r["effective_from"]), r["file"]) for r in rows), key=lambda r: r[1]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +63,26 @@ def test_random_lookups_2020_to_2025_return_the_governing_file_value(loaded, rel
             rows, keys = cache[file]
             code, modifier = rng.choice(keys)
             row = governing_row(con, code, modifier, day)
-            assert (row["release"], row["work_rvu"]) == (release, Decimal(rows[(code, modifier)])), (code, modifier, day)
+            assert (row["release"], row["work_rvu"]) == (release, Decimal(rows[(code, modifier)])), (
+                code,
+                modifier,
+                day,
+            )
 
 
 def test_known_values_across_years(loaded):
     with warehouse.connect(loaded.warehouse, read_only=True) as con:
+
         def wrvu(code, modifier, day):
             return str(governing_row(con, code, modifier, day)["work_rvu"])
 
         assert [wrvu("99213", "", date(y, 6, 1)) for y in range(2020, 2027)] == ["0.97"] + ["1.30"] * 6
-        assert [wrvu("27447", "", date(y, 6, 1)) for y in (2020, 2021, 2025, 2026)] == ["20.72", "19.60", "19.60", "19.11"]
+        assert [wrvu("27447", "", date(y, 6, 1)) for y in (2020, 2021, 2025, 2026)] == [
+            "20.72",
+            "19.60",
+            "19.60",
+            "19.11",
+        ]
         assert wrvu("71046", "26", date(2022, 6, 1)) == "0.22" and wrvu("71046", "TC", date(2022, 6, 1)) == "0.00"
         assert wrvu("93010", "", date(2024, 6, 1)) == "0.17"
         assert governing_row(con, "99213", "", date(2024, 3, 9))["release"] == "RVU24AR"

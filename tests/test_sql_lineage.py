@@ -55,7 +55,9 @@ def test_header_names_the_temporary_tables_read_and_written(path):
     read |= set(PLACEHOLDER.findall(code)) - written
     reads, writes = _header(text, "reads"), _header(text, "writes")
     assert not [name for name in sorted(read) if name not in reads], f"{_name(path)}: `-- reads:` names {sorted(read)}"
-    assert not [name for name in sorted(written) if name not in writes], f"{_name(path)}: `-- writes:` names {sorted(written)}"
+    assert not [name for name in sorted(written) if name not in writes], (
+        f"{_name(path)}: `-- writes:` names {sorted(written)}"
+    )
 
 
 @pytest.mark.parametrize("path", SQL_FILES, ids=_name)

@@ -21,7 +21,9 @@ from transforms.errors import WrvuError
 LAYOUT_1 = FIXTURES / "warehouse_layout_1"
 # what the layout-1 warehouse holds, as its wrvu wrote it
 LINES = [
-    ("T1", "99215", 1, Decimal("2.8000")), ("T2", "99213", 2, Decimal("2.6000")), ("T3", "99213", 1, Decimal("1.3000")),
+    ("T1", "99215", 1, Decimal("2.8000")),
+    ("T2", "99213", 2, Decimal("2.6000")),
+    ("T3", "99213", 1, Decimal("1.3000")),
 ]
 CLOSE = ("2023-03", 1, Decimal("5.4000"))
 
@@ -97,19 +99,31 @@ def test_an_upgrade_failing_half_way_leaves_the_warehouse_at_its_old_layout(old,
     before = contents(path)
     real_migrations, real_load = warehouse.migrations(), warehouse.sql.load
     monkeypatch.setattr(warehouse, "migrations", lambda: [*real_migrations, (2, "999_broken")])
-    monkeypatch.setattr(warehouse.sql, "load", lambda name: (  # a last step that fails after changing things
-        "alter table close_revisions add column half_way varchar; select * from no_such_table"
-        if name == "migrations/999_broken" else real_load(name)
-    ))
-    with pytest.raises(RuntimeError, match=r"(?s)upgrading the warehouse from layout 1 to 2 failed at "
-                                           r"sql/migrations/999_broken\.sql .*no_such_table.*it is still at layout 1"):
+    monkeypatch.setattr(
+        warehouse.sql,
+        "load",
+        lambda name: (  # a last step that fails after changing things
+            "alter table close_revisions add column half_way varchar; select * from no_such_table"
+            if name == "migrations/999_broken"
+            else real_load(name)
+        ),
+    )
+    with pytest.raises(
+        RuntimeError,
+        match=r"(?s)upgrading the warehouse from layout 1 to 2 failed at "
+        r"sql/migrations/999_broken\.sql .*no_such_table.*it is still at layout 1",
+    ):
         warehouse.connect(path)
     assert layout(path) == 1
     after = contents(path)
     assert after == before, "the layout table, the comments and the half-way column are all rolled back"
     with duckdb.connect(str(path), read_only=True) as con:
-        assert "half_way" not in [c for (c,) in con.execute("select column_name from duckdb_columns() "
-                                                              "where table_name = 'close_revisions'").fetchall()]
+        assert "half_way" not in [
+            c
+            for (c,) in con.execute(
+                "select column_name from duckdb_columns() where table_name = 'close_revisions'"
+            ).fetchall()
+        ]
     monkeypatch.undo()
     with warehouse.connect(path):  # the next writer upgrades it
         pass

@@ -160,12 +160,18 @@ def cross_checks(workspace: Workspace, config: Config) -> list[Finding]:
         path = workspace.config / "payroll_paid.csv"
         for group in unknown.partition_by("employee_id", maintain_order=True):
             first = group.row(0, named=True)
-            findings.append(Finding(
-                "warning", "unknown_employee",
-                f"{path}:{first['source_row']}: employee_id: {first['employee_id']!r} is on no roster row "
-                f"({group.height} payroll row{'s' * (group.height != 1)}); no close counts what it was paid",
-                str(path), first["source_row"], "employee_id", group.height,
-            ))
+            findings.append(
+                Finding(
+                    "warning",
+                    "unknown_employee",
+                    f"{path}:{first['source_row']}: employee_id: {first['employee_id']!r} is on no roster row "
+                    f"({group.height} payroll row{'s' * (group.height != 1)}); no close counts what it was paid",
+                    str(path),
+                    first["source_row"],
+                    "employee_id",
+                    group.height,
+                )
+            )
     if config.benchmarks is not None and config.benchmarks.height:  # no benchmarks at all is a choice
         known = set(config.benchmarks["specialty"])
         missing = config.roster.filter((pl.col("specialty") != "") & ~pl.col("specialty").is_in(sorted(known)))
@@ -173,17 +179,24 @@ def cross_checks(workspace: Workspace, config: Config) -> list[Finding]:
         for group in missing.partition_by("specialty", maintain_order=True):
             specialty = group["specialty"][0]
             employees_of = group["employee_id"].n_unique()
-            findings.append(Finding(
-                "warning", "no_benchmark",
-                f"{path}: no row for specialty {specialty!r} ({employees_of} employee{'s' * (employees_of != 1)} on the "
-                "roster); their variance.csv has no benchmark percentile",
-                str(path), None, "specialty", employees_of,
-            ))
+            findings.append(
+                Finding(
+                    "warning",
+                    "no_benchmark",
+                    f"{path}: no row for specialty {specialty!r} ({employees_of} employee{'s' * (employees_of != 1)} on the "
+                    "roster); their variance.csv has no benchmark percentile",
+                    str(path),
+                    None,
+                    "specialty",
+                    employees_of,
+                )
+            )
     return findings
 
 
-def inbox_findings(workspace: Workspace, con: duckdb.DuckDBPyConnection | None, by_content: bool,
-                   findings: list[Finding]) -> list[dict]:
+def inbox_findings(
+    workspace: Workspace, con: duckdb.DuckDBPyConnection | None, by_content: bool, findings: list[Finding]
+) -> list[dict]:
     """The inbox files an ingest would read (with their column map); `skipped_file` for the others:
     not an extract by name, or (`by_content`) content already ingested or twice in the inbox."""
     if not workspace.inbox.is_dir():
@@ -197,14 +210,20 @@ def inbox_findings(workspace: Workspace, con: duckdb.DuckDBPyConnection | None, 
             continue
         if by_content:
             digest = file_sha256(path)
-            earlier = warehouse.fetch_dicts(con, "ingest/ingested_sha256", {"sha256": digest}) if con is not None else []
+            earlier = (
+                warehouse.fetch_dicts(con, "ingest/ingested_sha256", {"sha256": digest}) if con is not None else []
+            )
             if earlier or digest in seen:
                 first = earlier[0]["source_file"] if earlier else seen[digest]
                 same = "" if first == str(path) else f" as {first}"
-                findings.append(Finding(
-                    "warning", "skipped_file", f"{path}: already ingested{same} (same sha256): no ingest reads it again",
-                    str(path),
-                ))
+                findings.append(
+                    Finding(
+                        "warning",
+                        "skipped_file",
+                        f"{path}: already ingested{same} (same sha256): no ingest reads it again",
+                        str(path),
+                    )
+                )
                 continue
             seen[digest] = str(path)
         read.append({"file": str(path), "column_map": column_map_for(workspace, path, None)})
@@ -219,14 +238,23 @@ def _not_read_reason(path: Path) -> str:
     return f"no ingest reads a {suffix or 'suffix-less'} file ({hint})"
 
 
-def warehouse_findings(con: duckdb.DuckDBPyConnection, workspace: Workspace, config: Config, today: date) -> list[Finding]:
+def warehouse_findings(
+    con: duckdb.DuckDBPyConnection, workspace: Workspace, config: Config, today: date
+) -> list[Finding]:
     findings = release_gaps(con, today)
     if config.policy is not None:
         findings += held_lines(con, config.policy)
         if config.roster is not None and (reason := config_not_applied(con, workspace, config.policy)):
-            findings.append(Finding("warning", "config_not_applied", (
-                f"{reason} since the last ingest: the warehouse's credits are of the config before; the next "
-                "`wrvu ingest` or `wrvu close` credits the lines again (`wrvu explain` refuses until then)")))
+            findings.append(
+                Finding(
+                    "warning",
+                    "config_not_applied",
+                    (
+                        f"{reason} since the last ingest: the warehouse's credits are of the config before; the next "
+                        "`wrvu ingest` or `wrvu close` credits the lines again (`wrvu explain` refuses until then)"
+                    ),
+                )
+            )
     if config.roster is not None:
         findings += unrostered_npis(con, config.roster, workspace.settings.period_basis)
     if config.payroll is not None:
@@ -253,7 +281,9 @@ def release_gaps(con: duckdb.DuckDBPyConnection, today: date) -> list[Finding]:
         start = max(date(year + 1, 1, 1), r["effective_from"])
         end = r["effective_to"] or today
         if start <= end:
-            gaps.append({"release": r["release"], "year": year, "gap_start": start, "gap_end": r["effective_to"], "until": end})
+            gaps.append(
+                {"release": r["release"], "year": year, "gap_start": start, "gap_end": r["effective_to"], "until": end}
+            )
     if not gaps:
         return []
     con.register("staged_release_gaps", pl.DataFrame(gaps).select("release", "gap_start", "gap_end"))
@@ -266,14 +296,20 @@ def release_gaps(con: duckdb.DuckDBPyConnection, today: date) -> list[Finding]:
         governs = f"{gap['gap_start']} to {gap['gap_end']}" if gap["gap_end"] else f"from {gap['gap_start']} on"
         load = ", ".join(suggested_release(y) for y in range(gap["year"] + 1, gap["until"].year + 1))
         found = lines.get(gap["release"])
-        priced = (f"; {found['lines']} current lines dated {found['first_date']} to {found['last_date']} are priced on it"
-                  if found else "")
-        findings.append(Finding(
-            "warning", "release_gap",
-            f"{gap['release']} (a {gap['year']} release) governs dates of service {governs}, as no release of "
-            f"{gap['year'] + 1} is loaded{priced}: load {load} (`wrvu schedule load`)",
-            count=found["lines"] if found else 0,
-        ))
+        priced = (
+            f"; {found['lines']} current lines dated {found['first_date']} to {found['last_date']} are priced on it"
+            if found
+            else ""
+        )
+        findings.append(
+            Finding(
+                "warning",
+                "release_gap",
+                f"{gap['release']} (a {gap['year']} release) governs dates of service {governs}, as no release of "
+                f"{gap['year'] + 1} is loaded{priced}: load {load} (`wrvu schedule load`)",
+                count=found["lines"] if found else 0,
+            )
+        )
     return findings
 
 
@@ -282,8 +318,10 @@ def held_lines(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> list[
     findings = []
     for r in held_lines_repriced(con, policy):
         reason = r["reason"]
-        message = (f"{r['lines']} current lines credited 0 for {reason} (dates of service {r['first_date']} to "
-                   f"{r['last_date']}): {HELD_ADVICE.get(reason, 'see docs/crediting.md, section 8')}")
+        message = (
+            f"{r['lines']} current lines credited 0 for {reason} (dates of service {r['first_date']} to "
+            f"{r['last_date']}): {HELD_ADVICE.get(reason, 'see docs/crediting.md, section 8')}"
+        )
         if r["priceable"]:
             message += f"; {r['priceable']} of them are priced by the releases loaded now: the next `wrvu ingest` re-credits them"
         elif reason == "no_schedule":
@@ -309,14 +347,20 @@ def unrostered_npis(con: duckdb.DuckDBPyConnection, roster: pl.DataFrame, period
     findings = []
     for npi, periods in by_npi.items():
         lines = sum(p["lines"] for p in periods)
-        detail = ", ".join(f"{p['period']}: {p['lines']} line{'s' * (p['lines'] != 1)}, {cell('wrvu_period', p['wrvu'])} wRVUs"
-                           for p in periods)
-        findings.append(Finding(
-            "warning", "unrostered_npi",
-            f"NPI {npi} has {lines} credited lines on dates with no roster row ({detail}); a close pays them "
-            "to nobody: add the NPI to config/roster.csv",
-            field="npi", count=lines,
-        ))
+        detail = ", ".join(
+            f"{p['period']}: {p['lines']} line{'s' * (p['lines'] != 1)}, {cell('wrvu_period', p['wrvu'])} wRVUs"
+            for p in periods
+        )
+        findings.append(
+            Finding(
+                "warning",
+                "unrostered_npi",
+                f"NPI {npi} has {lines} credited lines on dates with no roster row ({detail}); a close pays them "
+                "to nobody: add the NPI to config/roster.csv",
+                field="npi",
+                count=lines,
+            )
+        )
     return findings
 
 
@@ -329,11 +373,14 @@ def unrecorded(con: duckdb.DuckDBPyConnection, payroll: pl.DataFrame, plans: dic
         return []
     return [
         Finding(
-            "warning", "unrecorded_payment",
+            "warning",
+            "unrecorded_payment",
             f"close {r['period']} (revision {r['revision']}) asks payroll to {r['action']} {abs(r['amount'])} for "
             f"employee {r['employee_id']} (plan {r['plan_id']}), and {path} does not record it: once paid, add "
             f"`{payroll_row_to_add(r)}`; until then a settle close of the plan year that moves money is refused",
-            str(path), None, "employee_id",
+            str(path),
+            None,
+            "employee_id",
         )
         for r in rows
     ]

@@ -78,7 +78,10 @@ class CloseBuild:
 
 
 def build_close(
-    con: duckdb.DuckDBPyConnection, workspace: Workspace, period: Period, inputs: CloseInputs,
+    con: duckdb.DuckDBPyConnection,
+    workspace: Workspace,
+    period: Period,
+    inputs: CloseInputs,
     accept_unrecorded: bool = False,
 ) -> CloseBuild:
     """Compute every file of the close from the warehouse (whose roster the caller has refreshed).
@@ -87,11 +90,15 @@ def build_close(
     con.execute(sql.load("close/period_lines_table"), months_params)
     months = MonthTotals.of(fetch_frame(con, "close/employee_month_totals", months_params))
     reconciliation, earlier = flag_prior_unrecorded(
-        period, reconciliation_rows(period, inputs, months), unrecorded_payments(con, inputs.payroll, inputs.plans, period),
+        period,
+        reconciliation_rows(period, inputs, months),
+        unrecorded_payments(con, inputs.payroll, inputs.plans, period),
     )
     if not accept_unrecorded:
         refuse_moving_money_twice(period, reconciliation, earlier)
-    restatements = {r["employee_id"]: r for r in fetch_dicts(con, "close/restatements", {"first_month": period.first_month})}
+    restatements = {
+        r["employee_id"]: r for r in fetch_dicts(con, "close/restatements", {"first_month": period.first_month})
+    }
     held = {r["npi"]: r["lines"] for r in fetch_dicts(con, "close/held_lines")}
     variance = variance_rows(period, reconciliation, inputs, months, restatements, held)
     lines = lines_frame(con)
@@ -104,7 +111,11 @@ def build_close(
         "quarantine.csv": csv_bytes(QUARANTINE_COLUMNS, quarantine),
     }
     files["manifest.json"] = manifest_bytes(
-        workspace, period, files, lines, reconciliation,
+        workspace,
+        period,
+        files,
+        lines,
+        reconciliation,
         sources=fetch_dicts(con, "close/period_sources"),
         releases=fetch_dicts(con, "close/period_releases"),
         unassigned=fetch_dicts(con, "close/unassigned_lines"),
@@ -143,7 +154,9 @@ class CloseOutcome:
     warnings: tuple[str, ...] = ()
 
 
-def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: CloseBuild, restate: bool) -> CloseOutcome:
+def commit_close(
+    con: duckdb.DuckDBPyConnection, workspace: Workspace, build: CloseBuild, restate: bool
+) -> CloseOutcome:
     """Record the close and write its folder. A closed period is never silently rewritten: the same
     content again is a no-op; different content needs `restate`, which adds revision N in rev-N/.
     Runs on the connection `build` was computed on (its `close_period_lines`)."""
@@ -169,13 +182,22 @@ def commit_close(con: duckdb.DuckDBPyConnection, workspace: Workspace, build: Cl
         raise WrvuError(f"{out_dir}: exists but no close of {label} revision {revision} is recorded; move it aside")
     con.execute("begin transaction")
     try:
-        con.execute(sql.load("close/insert_close"), {
-            "period": label, "revision": revision, "out_dir": str(out_dir), "content_sha256": build.content_sha256,
-            "control_total_wrvu": build.control_total, "manifest": build.files["manifest.json"].decode(),
-        })
+        con.execute(
+            sql.load("close/insert_close"),
+            {
+                "period": label,
+                "revision": revision,
+                "out_dir": str(out_dir),
+                "content_sha256": build.content_sha256,
+                "control_total_wrvu": build.control_total,
+                "manifest": build.files["manifest.json"].decode(),
+            },
+        )
         con.execute(sql.load("close/snapshot_lines"), {"close_period": label, "revision": revision})
         con.register("staged_close_payments", payment_frame(build.reconciliation))
-        con.execute(sql.load("close/insert_payments"), {"period": label, "revision": revision, "period_end": build.period.end})
+        con.execute(
+            sql.load("close/insert_payments"), {"period": label, "revision": revision, "period_end": build.period.end}
+        )
         con.unregister("staged_close_payments")
         con.execute("commit")
     except BaseException:

@@ -5,6 +5,7 @@ warehouse, no files."""
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 
 import polars as pl
 
@@ -24,14 +25,41 @@ from transforms.compensation import (
 from transforms.periods import Period
 
 RECONCILIATION_COLUMNS = (
-    "period", "employee_id", "npi", "provider_name", "specialty", "plan_id", "fte_avg", "wrvu_period", "wrvu_ytd",
-    "threshold_ytd", "earned_ytd", "paid_ytd", "opening_balance", "true_up", "action", "deficit_balance",
-    "encounters_period", "wrvu_per_encounter", "prior_payment_unrecorded",
+    "period",
+    "employee_id",
+    "npi",
+    "provider_name",
+    "specialty",
+    "plan_id",
+    "fte_avg",
+    "wrvu_period",
+    "wrvu_ytd",
+    "threshold_ytd",
+    "earned_ytd",
+    "paid_ytd",
+    "opening_balance",
+    "true_up",
+    "action",
+    "deficit_balance",
+    "encounters_period",
+    "wrvu_per_encounter",
+    "prior_payment_unrecorded",
 )
 VARIANCE_COLUMNS = (
-    "period", "employee_id", "npi", "wrvu_period", "wrvu_prior_period", "delta_prior_period", "restatement_wrvu",
-    "late_charge_wrvu", "void_wrvu", "schedule_change_wrvu", "pace_pct_of_threshold", "benchmark_p50_ytd",
-    "benchmark_percentile", "flags",
+    "period",
+    "employee_id",
+    "npi",
+    "wrvu_period",
+    "wrvu_prior_period",
+    "delta_prior_period",
+    "restatement_wrvu",
+    "late_charge_wrvu",
+    "void_wrvu",
+    "schedule_change_wrvu",
+    "pace_pct_of_threshold",
+    "benchmark_p50_ytd",
+    "benchmark_percentile",
+    "flags",
 )
 PACE_FLAG_BELOW_PCT = Decimal(80)
 
@@ -103,7 +131,9 @@ class MonthTotals:
     def of(cls, frame: pl.DataFrame) -> "MonthTotals":
         months = {}
         for row in frame.iter_rows(named=True):
-            months.setdefault((row["employee_id"], row["plan_id"]), []).append((row["period"], row["wrvu"], row["encounters"]))
+            months.setdefault((row["employee_id"], row["plan_id"]), []).append(
+                (row["period"], row["wrvu"], row["encounters"])
+            )
         return cls(months)
 
     def _between(self, employee_id: str, plan_id: str, start: date, end: date):
@@ -120,7 +150,9 @@ class MonthTotals:
 def fte_spans_by_plan(roster: pl.DataFrame) -> dict[tuple[str, str], list[FteSpan]]:
     spans = {}
     for r in roster.sort("effective_from").iter_rows(named=True):
-        spans.setdefault((r["employee_id"], r["plan_id"]), []).append(FteSpan(r["effective_from"], r["effective_to"], r["fte"]))
+        spans.setdefault((r["employee_id"], r["plan_id"]), []).append(
+            FteSpan(r["effective_from"], r["effective_to"], r["fte"])
+        )
     return spans
 
 
@@ -132,8 +164,13 @@ def payments_by_employee(payroll: pl.DataFrame) -> dict[str, list[Payment]]:
 
 
 def figures_at(
-    plan: Plan, period_end: date, months: MonthTotals, spans: list[FteSpan], payments: list[Payment],
-    employee_id: str, plan_id: str,
+    plan: Plan,
+    period_end: date,
+    months: MonthTotals,
+    spans: list[FteSpan],
+    payments: list[Payment],
+    employee_id: str,
+    plan_id: str,
 ) -> CloseFigures:
     """The figures at `period_end`, with the opening balance carried from the plan years before."""
     year_start = plan_year_start(plan, period_end)
@@ -155,35 +192,39 @@ def reconciliation_rows(period: Period, inputs: CloseInputs, months: MonthTotals
     spans_by_plan = fte_spans_by_plan(inputs.roster)
     payments = payments_by_employee(inputs.payroll)
     rows = []
-    for (employee_id, plan_id), group in active.partition_by(["employee_id", "plan_id"], as_dict=True, maintain_order=True).items():
+    for (employee_id, plan_id), group in active.partition_by(
+        ["employee_id", "plan_id"], as_dict=True, maintain_order=True
+    ).items():
         plan = inputs.plans[plan_id]
         latest = group.row(-1, named=True)
         spans = spans_by_plan[(employee_id, plan_id)]
         figures = figures_at(plan, period.end, months, spans, payments.get(employee_id, []), employee_id, plan_id)
         wrvu_period = months.wrvu_between(employee_id, plan_id, period.start, period.end)
         encounters = months.encounters_between(employee_id, plan_id, period.start, period.end)
-        rows.append(ReconciliationRow(
-            period=period.label,
-            employee_id=employee_id,
-            npi=latest["npi"],
-            provider_name=latest["provider_name"],
-            specialty=latest["specialty"],
-            plan_id=plan_id,
-            fte_avg=fte_days(spans, period.start, period.end) / period.days,
-            wrvu_period=wrvu_period,
-            wrvu_ytd=figures.wrvu_ytd,
-            threshold_ytd=figures.threshold_ytd,
-            earned_ytd=figures.earned_ytd,
-            paid_ytd=figures.paid_ytd,
-            opening_balance=figures.opening_balance,
-            true_up=figures.true_up,
-            action=figures.action,
-            deficit_balance=figures.deficit_balance,
-            encounters_period=encounters,
-            wrvu_per_encounter=wrvu_period / encounters if encounters else None,
-            plan=plan,
-            spans=tuple(spans),
-        ))
+        rows.append(
+            ReconciliationRow(
+                period=period.label,
+                employee_id=employee_id,
+                npi=latest["npi"],
+                provider_name=latest["provider_name"],
+                specialty=latest["specialty"],
+                plan_id=plan_id,
+                fte_avg=fte_days(spans, period.start, period.end) / period.days,
+                wrvu_period=wrvu_period,
+                wrvu_ytd=figures.wrvu_ytd,
+                threshold_ytd=figures.threshold_ytd,
+                earned_ytd=figures.earned_ytd,
+                paid_ytd=figures.paid_ytd,
+                opening_balance=figures.opening_balance,
+                true_up=figures.true_up,
+                action=figures.action,
+                deficit_balance=figures.deficit_balance,
+                encounters_period=encounters,
+                wrvu_per_encounter=wrvu_period / encounters if encounters else None,
+                plan=plan,
+                spans=tuple(spans),
+            )
+        )
     return sorted(rows, key=lambda r: (r.employee_id, r.plan_id))
 
 
@@ -191,7 +232,7 @@ def benchmark_percentile(annualised: Decimal, benchmark: dict) -> Decimal:
     """Position of an annual wRVU figure among p25..p90: linear between them, from (0, 0) below p25,
     along the p75-p90 slope above p90 (at most 99)."""
     points = [(ZERO, ZERO)] + [(benchmark[f"p{p}"], Decimal(p)) for p in (25, 50, 75, 90)]
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in pairwise(points):
         if annualised <= x1:
             return y0 if x1 == x0 else y0 + (annualised - x0) * (y1 - y0) / (x1 - x0)
     (x0, y0), (x1, y1) = points[-2], points[-1]
@@ -200,8 +241,12 @@ def benchmark_percentile(annualised: Decimal, benchmark: dict) -> Decimal:
 
 
 def variance_rows(
-    period: Period, reconciliation: list[ReconciliationRow], inputs: CloseInputs, months: MonthTotals,
-    restatements: dict[str, dict], held: dict[str, int],
+    period: Period,
+    reconciliation: list[ReconciliationRow],
+    inputs: CloseInputs,
+    months: MonthTotals,
+    restatements: dict[str, dict],
+    held: dict[str, int],
 ) -> list[VarianceRow]:
     """One row per employee: change on the prior period, restatements, pace and benchmark."""
     prior = period.prior()
@@ -212,9 +257,7 @@ def variance_rows(
         by_employee.setdefault(r.employee_id, []).append(r)
     for employee_id, mine in sorted(by_employee.items()):
         wrvu_period = sum((r.wrvu_period for r in mine), ZERO)
-        wrvu_prior = sum(
-            (months.wrvu_between(employee_id, r.plan_id, prior.start, prior.end) for r in mine), ZERO
-        )
+        wrvu_prior = sum((months.wrvu_between(employee_id, r.plan_id, prior.start, prior.end) for r in mine), ZERO)
         wrvu_ytd = sum((r.wrvu_ytd for r in mine), ZERO)
         threshold = sum((r.threshold_ytd for r in mine), ZERO)
         restated = restatements.get(employee_id, {})
@@ -235,20 +278,22 @@ def variance_rows(
             flags.append("pace_below_80pct")
         if held.get(main.npi):
             flags.append(f"held_lines_{held[main.npi]}")
-        rows.append(VarianceRow(
-            period=period.label,
-            employee_id=employee_id,
-            npi=main.npi,
-            wrvu_period=wrvu_period,
-            wrvu_prior_period=wrvu_prior,
-            delta_prior_period=wrvu_period - wrvu_prior,
-            restatement_wrvu=restated.get("restatement_wrvu") or ZERO,
-            late_charge_wrvu=restated.get("late_charge_wrvu") or ZERO,
-            void_wrvu=restated.get("void_wrvu") or ZERO,
-            schedule_change_wrvu=restated.get("schedule_change_wrvu") or ZERO,
-            pace_pct_of_threshold=pace,
-            benchmark_p50_ytd=p50_ytd,
-            benchmark_percentile=percentile,
-            flags=" ".join(flags),
-        ))
+        rows.append(
+            VarianceRow(
+                period=period.label,
+                employee_id=employee_id,
+                npi=main.npi,
+                wrvu_period=wrvu_period,
+                wrvu_prior_period=wrvu_prior,
+                delta_prior_period=wrvu_period - wrvu_prior,
+                restatement_wrvu=restated.get("restatement_wrvu") or ZERO,
+                late_charge_wrvu=restated.get("late_charge_wrvu") or ZERO,
+                void_wrvu=restated.get("void_wrvu") or ZERO,
+                schedule_change_wrvu=restated.get("schedule_change_wrvu") or ZERO,
+                pace_pct_of_threshold=pace,
+                benchmark_p50_ytd=p50_ytd,
+                benchmark_percentile=percentile,
+                flags=" ".join(flags),
+            )
+        )
     return rows

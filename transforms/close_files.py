@@ -28,10 +28,27 @@ LINES_PARQUET_ABOVE = 1_000_000
 CONFIG_FILES = ("plans.yaml", "roster.csv", "payroll_paid.csv", "benchmarks.csv", "crediting.yaml", "custom_rvus.csv")
 QUARANTINE_COLUMNS = ("source_file", "source_row", "field", "reason")
 PROVISIONAL_FOLDER = "provisional"
-TWO_DECIMALS = {"fte_avg", "wrvu_period", "wrvu_ytd", "threshold_ytd", "wrvu_per_encounter", "wrvu_prior_period",
-                "delta_prior_period", "restatement_wrvu", "late_charge_wrvu", "void_wrvu", "schedule_change_wrvu",
-                "pace_pct_of_threshold", "benchmark_p50_ytd", "benchmark_percentile", "earned_ytd", "paid_ytd",
-                "opening_balance", "true_up", "deficit_balance"}
+TWO_DECIMALS = {
+    "fte_avg",
+    "wrvu_period",
+    "wrvu_ytd",
+    "threshold_ytd",
+    "wrvu_per_encounter",
+    "wrvu_prior_period",
+    "delta_prior_period",
+    "restatement_wrvu",
+    "late_charge_wrvu",
+    "void_wrvu",
+    "schedule_change_wrvu",
+    "pace_pct_of_threshold",
+    "benchmark_p50_ytd",
+    "benchmark_percentile",
+    "earned_ytd",
+    "paid_ytd",
+    "opening_balance",
+    "true_up",
+    "deficit_balance",
+}
 
 
 def cell(column: str, value) -> str:
@@ -77,8 +94,14 @@ def sha256_of(data: bytes) -> str:
 
 
 def manifest_bytes(
-    workspace: Workspace, period: Period, files: dict[str, bytes], lines: pl.DataFrame,
-    reconciliation: list[ReconciliationRow], sources: list[dict], releases: list[dict], unassigned: list[dict],
+    workspace: Workspace,
+    period: Period,
+    files: dict[str, bytes],
+    lines: pl.DataFrame,
+    reconciliation: list[ReconciliationRow],
+    sources: list[dict],
+    releases: list[dict],
+    unassigned: list[dict],
     quarantined: int,
 ) -> bytes:
     """What the close was computed from and its control totals; no timestamps, so an unchanged close
@@ -106,9 +129,7 @@ def manifest_bytes(
             "reconciliation_wrvu_period": str(reconciliation_total),
             "balanced": lines_total == reconciliation_total,
         },
-        "unassigned_lines": [
-            {"npi": u["npi"], "lines": u["lines"], "wrvu": str(u["wrvu"])} for u in unassigned
-        ],
+        "unassigned_lines": [{"npi": u["npi"], "lines": u["lines"], "wrvu": str(u["wrvu"])} for u in unassigned],
         "files_sha256": {name: sha256_of(data) for name, data in sorted(files.items())},
     }
     return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")

@@ -17,7 +17,10 @@ MONEY_ACTIONS = ("pay", "recover")
 
 
 def unrecorded_payments(
-    con: duckdb.DuckDBPyConnection, payroll: pl.DataFrame, plans: dict[str, Plan], as_of: Period | None = None,
+    con: duckdb.DuckDBPyConnection,
+    payroll: pl.DataFrame,
+    plans: dict[str, Plan],
+    as_of: Period | None = None,
 ) -> list[dict]:
     """What payroll still owes or must recover for recorded closes: per employee, plan and plan year,
     the latest close whose pay or recover payroll_paid.csv has not recorded (a later true-up includes
@@ -44,7 +47,9 @@ def payroll_row_to_add(unrecorded: dict) -> str:
 
 
 def flag_prior_unrecorded(
-    period: Period, reconciliation: list[ReconciliationRow], unrecorded: list[dict],
+    period: Period,
+    reconciliation: list[ReconciliationRow],
+    unrecorded: list[dict],
 ) -> tuple[list[ReconciliationRow], list[dict]]:
     """The rows with `prior_payment_unrecorded` set where their employee and plan have an unrecorded
     pay or recovery from an earlier close of the same plan year (their paid_ytd lacks that money), and
@@ -78,8 +83,7 @@ def refuse_moving_money_twice(period: Period, reconciliation: list[Reconciliatio
 def payment_frame(reconciliation: list[ReconciliationRow]) -> pl.DataFrame:
     """The close's pay and recover rows, as recorded in close_payments."""
     return pl.DataFrame(
-        [(r.employee_id, r.plan_id, r.action, cents(r.true_up))
-         for r in reconciliation if r.action in MONEY_ACTIONS],
+        [(r.employee_id, r.plan_id, r.action, cents(r.true_up)) for r in reconciliation if r.action in MONEY_ACTIONS],
         schema={"employee_id": pl.String, "plan_id": pl.String, "action": pl.String, "amount": pl.Decimal(18, 2)},
         orient="row",
     )

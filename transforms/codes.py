@@ -19,4 +19,3 @@ def normalise_code(code: str) -> str:
 
 def normalise_modifier(modifier: str | None) -> str:
     return pl.select(normalised_modifier(pl.lit(modifier or ""))).item()
-

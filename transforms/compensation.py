@@ -98,7 +98,7 @@ def gross_pay(plan: Plan, excess: Decimal) -> Decimal:
         reached = [t for t in plan.tiers if t.start <= excess][-1]
         return excess * reached.rate
     total = ZERO
-    for tier, upper in zip(plan.tiers, [t.start for t in plan.tiers[1:]] + [None]):
+    for tier, upper in zip(plan.tiers, [*(t.start for t in plan.tiers[1:]), None], strict=True):
         inside = (excess if upper is None else min(excess, upper)) - tier.start
         if inside > 0:
             total += inside * tier.rate
@@ -138,7 +138,9 @@ def close_figures(
     else:
         action = "none"
     deficit = min(true_up, ZERO) if plan.recoverable else ZERO
-    return CloseFigures(wrvu_ytd, threshold, excess, gross, earned, paid, opening_balance, true_up, action, deficit, settles)
+    return CloseFigures(
+        wrvu_ytd, threshold, excess, gross, earned, paid, opening_balance, true_up, action, deficit, settles
+    )
 
 
 def carried_deficit(plan: Plan, year_end_figures: CloseFigures | None) -> Decimal:
@@ -146,4 +148,3 @@ def carried_deficit(plan: Plan, year_end_figures: CloseFigures | None) -> Decima
     if year_end_figures is None or not plan.recoverable or plan.deficit_at_year_end != "carry_forward":
         return ZERO
     return year_end_figures.deficit_balance
-

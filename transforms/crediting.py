@@ -132,7 +132,11 @@ def _policy_tables(policy: CreditingPolicy) -> dict[str, pl.DataFrame]:
         "crediting_modifier_rules": pl.DataFrame(
             policy.modifier_rules,
             schema={
-                "modifier": pl.String, "reads": pl.String, "rule": pl.String, "factor": FACTOR, "flag": pl.String,
+                "modifier": pl.String,
+                "reads": pl.String,
+                "rule": pl.String,
+                "factor": FACTOR,
+                "flag": pl.String,
                 "flag_when": pl.String,
             },
             orient="row",
@@ -207,7 +211,7 @@ def _custom_rvu_records(path: Path):
             elif len(cells) > len(header):
                 raise InputError(path, line, None, f"{len(cells)} cells, but the header names {len(header)} columns")
             else:
-                yield line, dict(zip(header, cells))
+                yield line, dict(zip(header, cells, strict=False))  # missing trailing cells are blank
     except csv.Error as exc:
         raise InputError(path, reader.line_num, None, f"unreadable CSV ({exc})") from exc
 

@@ -5,8 +5,8 @@ each row keeps its spreadsheet row number (`source_row`, the header being row 1)
 """
 
 import codecs
-import gzip
 import csv
+import gzip
 import hashlib
 import re
 import shutil
@@ -82,7 +82,8 @@ def scan_extract(
         return scan
     faults = _ragged_rows(csv_path)
     return scan.with_columns(
-        pl.col("source_row").replace_strict(list(faults), list(faults.values()), default=None, return_dtype=pl.String)
+        pl.col("source_row")
+        .replace_strict(list(faults), list(faults.values()), default=None, return_dtype=pl.String)
         .alias("row_fault")
     )
 
@@ -170,13 +171,18 @@ def _utf8_csv(path: Path, staging_dir: Path, latin1: bool) -> Path:
             raise InputError(path, None, None, f"not a readable gzip file ({exc})") from exc
     with source.open("rb") as f:
         head = f.read(CHUNK_BYTES)
-    encoding = "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "latin-1" if latin1 else None
+    encoding = (
+        "utf-16" if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "latin-1" if latin1 else None
+    )
     cr_only = encoding != "utf-16" and b"\r" in head and b"\n" not in head
     if encoding is None and not cr_only:
         return source
     normalised = staging_dir / "normalised.csv"
     try:
-        with source.open(encoding=encoding or "utf-8", newline="") as text, normalised.open("w", encoding="utf-8", newline="") as out:
+        with (
+            source.open(encoding=encoding or "utf-8", newline="") as text,
+            normalised.open("w", encoding="utf-8", newline="") as out,
+        ):
             while chunk := text.read(CHUNK_BYTES):
                 out.write(chunk.replace("\r", "\n") if cr_only else chunk)
     except UnicodeDecodeError:

@@ -2,8 +2,8 @@
 into the warehouse in one transaction (duplicates, corrections, crediting, quarantine, aggregates)."""
 
 import fnmatch
-import itertools
 import hashlib
+import itertools
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,13 +26,21 @@ from transforms.roster import store_roster
 from transforms.validate import PatientKeys, validate_claim_lines
 from transforms.warehouse import fetch_dicts
 
-
 # A batch of a million lines takes about 1.5 GB while validated; Parquet parts in LZ4 are quick to
 # write and to read back in the merge.
 STAGING_CHUNK_ROWS = 1_000_000
 STAGING_COMPRESSION = "lz4"
-STAGING_DICTIONARY_COLUMNS = ("rendering_npi", "cpt_code", "modifier_1", "modifier_2", "modifier_3", "modifier_4",
-                              "place_of_service", "field", "reason")
+STAGING_DICTIONARY_COLUMNS = (
+    "rendering_npi",
+    "cpt_code",
+    "modifier_1",
+    "modifier_2",
+    "modifier_3",
+    "modifier_4",
+    "place_of_service",
+    "field",
+    "reason",
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,10 @@ def column_map_for(workspace: Workspace, path: Path, map_name: str | None) -> st
 
 
 def discover_extracts(
-    con: duckdb.DuckDBPyConnection, workspace: Workspace, paths: list[Path] | None, map_name: str | None,
+    con: duckdb.DuckDBPyConnection,
+    workspace: Workspace,
+    paths: list[Path] | None,
+    map_name: str | None,
     reprocess: bool = False,
 ) -> tuple[list[Extract], list[str]]:
     """The extracts to ingest (the given paths, else the inbox), and a note for each one skipped
@@ -103,7 +114,12 @@ def discover_extracts(
 
 
 def stage_extract(
-    workspace: Workspace, extract: Extract, file_seq: int, staging_dir: Path, today: date, patient_key: bytes,
+    workspace: Workspace,
+    extract: Extract,
+    file_seq: int,
+    staging_dir: Path,
+    today: date,
+    patient_key: bytes,
     chunk_rows: int = STAGING_CHUNK_ROWS,
 ) -> StagedExtract:
     """Read, map and validate one extract in batches (memory stays bounded by a batch); accepted and
@@ -116,8 +132,9 @@ def stage_extract(
     reading = {"latin1": False, "ragged": False}
     while True:
         try:
-            counts = _stage_parts(path, extract.sha256, column_map, file_seq, staging_dir, today, patient_key,
-                                  chunk_rows, **reading)
+            counts = _stage_parts(
+                path, extract.sha256, column_map, file_seq, staging_dir, today, patient_key, chunk_rows, **reading
+            )
             break
         except (NotUtf8, RaggedRows) as again:
             way = "latin1" if isinstance(again, NotUtf8) else "ragged"
@@ -140,8 +157,16 @@ def stage_extract(
 
 
 def _stage_parts(
-    path: Path, sha256: str, column_map: ColumnMap, file_seq: int, staging_dir: Path, today: date, patient_key: bytes,
-    chunk_rows: int, latin1: bool, ragged: bool,
+    path: Path,
+    sha256: str,
+    column_map: ColumnMap,
+    file_seq: int,
+    staging_dir: Path,
+    today: date,
+    patient_key: bytes,
+    chunk_rows: int,
+    latin1: bool,
+    ragged: bool,
 ) -> tuple[int, int]:
     """Write the Parquet parts of one extract; returns (rows read, rows quarantined)."""
     rows_read = rows_quarantined = 0
@@ -156,11 +181,16 @@ def _stage_parts(
             break
         validated = validate_claim_lines(raw, date_format=column_map.date_format, today=today, patients=patients)
         name = f"{file_seq:04d}.{part:04d}"
-        _write_part(validated.accepted.with_columns(pl.lit(file_seq, pl.Int32).alias("file_seq")),
-                    staging_dir / f"{name}.accepted.parquet")
-        _write_part(validated.quarantined.with_columns(pl.lit(str(path)).alias("source_file"),
-                                                       pl.lit(sha256).alias("source_sha256")),
-                    staging_dir / f"{name}.quarantine.parquet")
+        _write_part(
+            validated.accepted.with_columns(pl.lit(file_seq, pl.Int32).alias("file_seq")),
+            staging_dir / f"{name}.accepted.parquet",
+        )
+        _write_part(
+            validated.quarantined.with_columns(
+                pl.lit(str(path)).alias("source_file"), pl.lit(sha256).alias("source_sha256")
+            ),
+            staging_dir / f"{name}.quarantine.parquet",
+        )
         rows_read += raw.height
         rows_quarantined += validated.quarantined.height
     return rows_read, rows_quarantined
@@ -175,7 +205,10 @@ def _write_part(frame: pl.DataFrame, path: Path) -> None:
 
 
 def credit_basis(
-    con: duckdb.DuckDBPyConnection, policy: CreditingPolicy, custom_rvus: Path, roster: pl.DataFrame,
+    con: duckdb.DuckDBPyConnection,
+    policy: CreditingPolicy,
+    custom_rvus: Path,
+    roster: pl.DataFrame,
     plan_pins: pl.DataFrame,
 ) -> str:
     """A fingerprint of everything a credit depends on besides the line: loaded releases and their
@@ -183,8 +216,14 @@ def credit_basis(
     changes, every current line is credited again."""
     releases = [tuple(r.values()) for r in fetch_dicts(con, "ingest/credit_basis_releases")]
     custom = custom_rvus.read_bytes() if custom_rvus.is_file() else b""
-    pinned = roster.join(plan_pins, on="plan_id").select("npi", "effective_from", "effective_to", "release").sort("npi", "effective_from")
-    digest = hashlib.sha256(repr(releases).encode() + policy.model_dump_json().encode() + custom + pinned.write_csv().encode())
+    pinned = (
+        roster.join(plan_pins, on="plan_id")
+        .select("npi", "effective_from", "effective_to", "release")
+        .sort("npi", "effective_from")
+    )
+    digest = hashlib.sha256(
+        repr(releases).encode() + policy.model_dump_json().encode() + custom + pinned.write_csv().encode()
+    )
     return digest.hexdigest()
 
 
@@ -202,9 +241,12 @@ class CreditingConfig:
         plans = load_plans(workspace.config / "plans.yaml")
         plan_pins = pl.DataFrame(
             [(plan_id, plan.pinned_release) for plan_id, plan in plans.items() if plan.pinned_release],
-            schema={"plan_id": pl.String, "release": pl.String}, orient="row",
+            schema={"plan_id": pl.String, "release": pl.String},
+            orient="row",
         )
-        return cls(workspace.config / "custom_rvus.csv", load_roster(workspace.config / "roster.csv", set(plans)), plan_pins)
+        return cls(
+            workspace.config / "custom_rvus.csv", load_roster(workspace.config / "roster.csv", set(plans)), plan_pins
+        )
 
 
 def config_not_applied(con: duckdb.DuckDBPyConnection, workspace: Workspace, policy: CreditingPolicy) -> str | None:
@@ -286,7 +328,13 @@ def merge_run(
         raise
     finally:
         con.unregister("staged_plan_pins")
-    return {"run_id": run_id, "files": files, "recredited_all": recredit_all, "lines_credited": recredited, "held": held}
+    return {
+        "run_id": run_id,
+        "files": files,
+        "recredited_all": recredit_all,
+        "lines_credited": recredited,
+        "held": held,
+    }
 
 
 def quarantine_alert(summary: dict, threshold_pct: Decimal) -> QuarantineAlert | None:
@@ -295,13 +343,15 @@ def quarantine_alert(summary: dict, threshold_pct: Decimal) -> QuarantineAlert |
     over = []
     for f in summary["files"]:
         if f["rows_read"] and (pct := Decimal(100) * f["rows_quarantined"] / f["rows_read"]) > threshold_pct:
-            over.append(f"{f['source_file']}: {f['rows_quarantined']} of {f['rows_read']} rows quarantined "
-                        f"({_pct(pct)}%)")
+            over.append(
+                f"{f['source_file']}: {f['rows_quarantined']} of {f['rows_read']} rows quarantined ({_pct(pct)}%)"
+            )
     if not over:
         return None
     return QuarantineAlert(
         f"merged, but more than alerts.quarantine_pct {_pct(threshold_pct)}% of the rows were quarantined in "
-        f"{'; '.join(over)}; see the `quarantine` view", summary,
+        f"{'; '.join(over)}; see the `quarantine` view",
+        summary,
     )
 
 
@@ -328,9 +378,12 @@ def _insert_staged_lines(
     for s in staged:
         offsets.append(offset)
         offset += s.rows_read + 1  # rows are numbered from 1 (Parquet) or 2 (CSV, below its header)
-    files = pl.DataFrame([
-        {**asdict(s), "file_id": last["file_id"] + i, "version_offset": o} for i, (s, o) in enumerate(zip(staged, offsets), 1)
-    ])
+    files = pl.DataFrame(
+        [
+            {**asdict(s), "file_id": last["file_id"] + i, "version_offset": o}
+            for i, (s, o) in enumerate(zip(staged, offsets, strict=True), 1)
+        ]
+    )
     con.register("staged_files", files)
     con.register("run_file_ids", files.select("file_seq", "file_id", "version_offset"))
     con.execute(sql.load("ingest/run_staged_lines"), {"accepted_files": [s.accepted_path for s in staged]})
@@ -341,7 +394,9 @@ def _insert_staged_lines(
     con.execute(sql.load("ingest/insert_new_versions"), params)
     con.execute(sql.load("ingest/retire_superseded_versions"), params)
     con.execute(sql.load("ingest/resolve_quarantine"), params)
-    con.execute(sql.load("ingest/insert_quarantine"), {**params, "quarantine_files": [s.quarantine_path for s in staged]})
+    con.execute(
+        sql.load("ingest/insert_quarantine"), {**params, "quarantine_files": [s.quarantine_path for s in staged]}
+    )
 
 
 def repeated_transaction_ids(accepted_paths: list[str]) -> pl.DataFrame:
@@ -357,7 +412,9 @@ def repeated_transaction_ids(accepted_paths: list[str]) -> pl.DataFrame:
     return candidates.group_by("transaction_id").len().filter(pl.col("len") > 1).select("transaction_id")
 
 
-def _rank_multiple_procedures(con: duckdb.DuckDBPyConnection, run_id: str, policy: CreditingPolicy, every_line: bool) -> None:
+def _rank_multiple_procedures(
+    con: duckdb.DuckDBPyConnection, run_id: str, policy: CreditingPolicy, every_line: bool
+) -> None:
     con.execute(sql.load("ingest/ranked_lines"), {"run_id": run_id, "all": every_line})
     rank_multiple_procedures(con, "run_ranked_lines", policy.multiple_procedure)
     con.execute(sql.load("ingest/set_multiple_factors"))

@@ -8,10 +8,9 @@ import duckdb
 import sql
 from schemas.crediting import CreditingPolicy
 from transforms.crediting import held_lines_repriced
-from transforms.warehouse import fetch_dict, fetch_dicts
 from transforms.errors import WrvuError
 from transforms.pprrvu import ParsedSchedule, ScheduleFile, content_sha256
-
+from transforms.warehouse import fetch_dict, fetch_dicts
 
 COMPONENT_ONLY_PCTC = {"26": "2", "TC": "3"}
 
@@ -92,9 +91,16 @@ def governing_row(con: duckdb.DuckDBPyConnection, cpt_code: str, modifier: str, 
     release = fetch_dict(con, "schedule/governing_release", {"service_date": service_date})
     if release is None:
         first = list_releases(con)
-        known = f"the first loaded release, {first[0]['release']}, starts {first[0]['effective_from']}" if first else "no release is loaded"
+        known = (
+            f"the first loaded release, {first[0]['release']}, starts {first[0]['effective_from']}"
+            if first
+            else "no release is loaded"
+        )
         raise WrvuError(f"no fee schedule governs {service_date}: {known}")
-    rows = {r["modifier"]: r for r in fetch_dicts(con, "schedule/code_rows", {"release": release["release"], "cpt_code": cpt_code})}
+    rows = {
+        r["modifier"]: r
+        for r in fetch_dicts(con, "schedule/code_rows", {"release": release["release"], "cpt_code": cpt_code})
+    }
     where = f"{release['release']} (governs {release['effective_from']} to {release['effective_to'] or 'open'})"
     if not rows:
         raise WrvuError(f"{cpt_code} is not in {where}")
@@ -118,5 +124,4 @@ def held_lines_note(con: duckdb.DuckDBPyConnection, releases: list[str], policy:
     if not held:
         return None
     by_reason = ", ".join(f"{reason} {lines}" for reason, lines in held.items())
-    return (f"{sum(held.values())} held lines ({by_reason}) can now be priced; "
-            "the next `wrvu ingest` re-credits them")
+    return f"{sum(held.values())} held lines ({by_reason}) can now be priced; the next `wrvu ingest` re-credits them"

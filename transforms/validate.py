@@ -68,11 +68,17 @@ def prepare(
     """The parsed values the checks and the typed line need, and the expressions whose AND says a
     row passes every check. High-cardinality text comes trimmed ('' for missing); the trimmed text
     of the repeating columns only `with_text` (the reasons of failing rows quote it)."""
-    columns = {"source_row": raw["source_row"]} | ({"row_fault": raw["row_fault"]} if "row_fault" in raw.columns else {})
+    columns = {"source_row": raw["source_row"]} | (
+        {"row_fault": raw["row_fault"]} if "row_fault" in raw.columns else {}
+    )
     parsers = distinct_parsers(date_format)
     passes, row_checks = [], list(checks)
     for column in CANONICAL_COLUMNS:
-        values = (raw[column].cast(pl.String) if column in raw.columns else pl.repeat("", raw.height, dtype=pl.String, eager=True)).fill_null("")
+        values = (
+            raw[column].cast(pl.String)
+            if column in raw.columns
+            else pl.repeat("", raw.height, dtype=pl.String, eager=True)
+        ).fill_null("")
         if column not in parsers:
             columns[column] = values.str.strip_chars()
             continue
@@ -80,8 +86,12 @@ def prepare(
         own = [c for c in row_checks if set(c.ok.meta.root_names()) <= {column, parsed_name}]
         row_checks = [c for c in row_checks if c not in own]
         distinct = values.unique()
-        lookup = pl.DataFrame({column: distinct.str.strip_chars()}).with_columns(parse(pl.col(column)).alias(parsed_name))
-        lookup = lookup.with_columns(pl.all_horizontal(pl.lit(True), *[c.ok.fill_null(False) for c in own]).alias(f"{column}_ok"))
+        lookup = pl.DataFrame({column: distinct.str.strip_chars()}).with_columns(
+            parse(pl.col(column)).alias(parsed_name)
+        )
+        lookup = lookup.with_columns(
+            pl.all_horizontal(pl.lit(True), *[c.ok.fill_null(False) for c in own]).alias(f"{column}_ok")
+        )
         wanted = [parsed_name] + ([column] if with_text else [])
         if not lookup[f"{column}_ok"].all():  # a clean column needs no mask
             wanted.append(f"{column}_ok")
@@ -130,7 +140,9 @@ class PatientKeys:
         return distinct.join(self._known, on="patient_id", how="left")
 
 
-def validate_claim_lines(raw: pl.DataFrame, *, date_format: str | None, today: date, patients: PatientKeys) -> ValidatedLines:
+def validate_claim_lines(
+    raw: pl.DataFrame, *, date_format: str | None, today: date, patients: PatientKeys
+) -> ValidatedLines:
     fmt = date_format or ISO_DATE
     checks = ([ROW_FAULT_CHECK] if "row_fault" in raw.columns else []) + claim_checks(fmt, today)
     prepared, passes = prepare(raw, fmt, checks, with_text=False)

@@ -96,9 +96,12 @@ def open_waiting(path: Path, read_only: bool, wait_seconds: float) -> duckdb.Duc
 def layout_version(con: duckdb.DuckDBPyConnection) -> int:
     """The warehouse's layout: the highest recorded in `warehouse_layout`; without that table, 1 if
     it holds wrvu's tables (written before layouts were recorded), 0 if it is new and empty."""
-    tables = {name for (name,) in con.execute(
-        "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'main'"
-    ).fetchall()}
+    tables = {
+        name
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'main'"
+        ).fetchall()
+    }
     if "warehouse_layout" in tables:
         return con.execute("select coalesce(max(version), 1) from warehouse_layout").fetchone()[0]
     return 1 if tables else 0

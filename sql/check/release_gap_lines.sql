@@ -9,7 +9,11 @@ versions as (
 ),
 
 final as (
-    select gaps.release, count(*) as lines, min(versions.service_date) as first_date, max(versions.service_date) as last_date
+    select
+        gaps.release,
+        count(*) as lines,
+        min(versions.service_date) as first_date,
+        max(versions.service_date) as last_date
     from versions
     inner join gaps on versions.service_date between gaps.gap_start and gaps.gap_end
     group by gaps.release

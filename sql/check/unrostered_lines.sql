@@ -20,7 +20,7 @@ unrostered as (
     inner join keys on versions.credit_key = keys.credit_key
     left join roster
         on versions.npi = roster.npi
-        and versions.service_date between roster.effective_from and coalesce(roster.effective_to, date '9999-12-31')
+            and versions.service_date between roster.effective_from and coalesce(roster.effective_to, date '9999-12-31')
     where roster.npi is null
 ),
 

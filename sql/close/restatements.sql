@@ -32,7 +32,7 @@ compared as (
     from current_lines
     full outer join closed
         on current_lines.transaction_id = closed.transaction_id and current_lines.period = closed.period
-        and current_lines.employee_id = closed.employee_id
+            and current_lines.employee_id = closed.employee_id
 ),
 
 final as (

@@ -22,14 +22,15 @@ recorded as (
 ),
 
 final as (
-    select payments.period, payments.revision, payments.period_end, payments.employee_id, payments.plan_id,
+    select
+        payments.period, payments.revision, payments.period_end, payments.employee_id, payments.plan_id,
         payments.action, payments.amount
     from payments
     anti join recorded
         on payments.employee_id = recorded.employee_id
-        and payments.action = recorded.action
-        and recorded.pay_date > payments.period_end
-        and ($as_of is null or recorded.pay_date <= $as_of)
+            and payments.action = recorded.action
+            and payments.period_end < recorded.pay_date
+            and ($as_of is null or recorded.pay_date <= $as_of)
 )
 
 select * from final order by period_end, period, employee_id, plan_id

@@ -33,7 +33,7 @@ line_modifiers as (
         select credit_key, 3 as slot, modifier_3 as modifier from priced where not is_held
         union all
         select credit_key, 4 as slot, modifier_4 as modifier from priced where not is_held
-    )
+    ) as modifier_slots
     where modifier <> ''
     qualify row_number() over (partition by credit_key, modifier order by slot) = 1
 ),

@@ -31,7 +31,7 @@ procedures as (
         sum(units) > 0 as is_performed,
         row_number() over (
             partition by npi, patient_key, service_date, sum(units) > 0
-            order by max(cms_work_rvu) desc, cpt_code, schedule_modifier
+            order by max(cms_work_rvu) desc, cpt_code asc, schedule_modifier asc
         ) as procedure_rank
     from ranked_lines
     group by npi, patient_key, service_date, cpt_code, schedule_modifier
@@ -45,10 +45,10 @@ final as (
     from ranked_lines
     inner join procedures
         on ranked_lines.npi = procedures.npi
-        and ranked_lines.patient_key = procedures.patient_key
-        and ranked_lines.service_date = procedures.service_date
-        and ranked_lines.cpt_code = procedures.cpt_code
-        and ranked_lines.schedule_modifier = procedures.schedule_modifier
+            and ranked_lines.patient_key = procedures.patient_key
+            and ranked_lines.service_date = procedures.service_date
+            and ranked_lines.cpt_code = procedures.cpt_code
+            and ranked_lines.schedule_modifier = procedures.schedule_modifier
 )
 
 select * from final

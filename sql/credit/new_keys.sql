@@ -27,9 +27,9 @@ fresh as (
 final as (
     select
         (select coalesce(max(credit_key), 0) from known)
-            + row_number() over (
-                order by service_date, pinned_release, cpt_code, modifier_1, modifier_2, modifier_3, modifier_4
-            ) as credit_key,
+        + row_number() over (
+            order by service_date, pinned_release, cpt_code, modifier_1, modifier_2, modifier_3, modifier_4
+        ) as credit_key,
         *
     from fresh
 )

@@ -59,21 +59,21 @@ matched as (
     from keyed
     left join cms_rows as cms_exact
         on keyed.release = cms_exact.release
-        and keyed.cpt_code = cms_exact.cpt_code
-        and keyed.row_modifier = cms_exact.modifier
+            and keyed.cpt_code = cms_exact.cpt_code
+            and keyed.row_modifier = cms_exact.modifier
     left join cms_rows as cms_plain
         on keyed.release = cms_plain.release
-        and keyed.cpt_code = cms_plain.cpt_code
-        and cms_plain.modifier = ''
+            and keyed.cpt_code = cms_plain.cpt_code
+            and cms_plain.modifier = ''
     left join custom_rows as custom_exact
         on keyed.cpt_code = custom_exact.cpt_code
-        and keyed.row_modifier = custom_exact.modifier
-        and keyed.service_date between custom_exact.effective_from
+            and keyed.row_modifier = custom_exact.modifier
+            and keyed.service_date between custom_exact.effective_from
             and coalesce(custom_exact.effective_to, date '9999-12-31')
     left join custom_rows as custom_plain
         on keyed.cpt_code = custom_plain.cpt_code
-        and custom_plain.modifier = ''
-        and keyed.service_date between custom_plain.effective_from
+            and custom_plain.modifier = ''
+            and keyed.service_date between custom_plain.effective_from
             and coalesce(custom_plain.effective_to, date '9999-12-31')
 ),
 
@@ -91,7 +91,9 @@ ruled as (
             when row_modifier in ('', '53') then 'cms'
             -- a professional-only code (PCTC 2) is its own 26 row, a technical-only one (PCTC 3) its own TC row
             when (row_modifier = '26' and plain_pctc_ind = '2') or (row_modifier = 'TC' and plain_pctc_ind = '3')
-                then case when custom_plain_rvu is not null then 'custom' else 'cms_' || lower(row_modifier) || '_plain' end
+                then case
+                        when custom_plain_rvu is not null then 'custom' else 'cms_' || lower(row_modifier) || '_plain'
+                    end
             else 'invalid_modifier'
         end as row_rule,
         -- the CMS row that prices the line, or whose indicators apply to its custom value
@@ -105,7 +107,7 @@ priced as (
         is_held_rule(ruled.row_rule) as is_held,
         -- the status is credited by the policy: always, or where the row carries a work RVU
         status_policy.status is not null
-            and (not status_policy.requires_work_rvu or schedule_row.work_rvu > 0) as is_status_credited,
+        and (not status_policy.requires_work_rvu or schedule_row.work_rvu > 0) as is_status_credited,
         schedule_row.work_rvu as schedule_work_rvu,
         schedule_row.source_line as schedule_source_line,
         schedule_row.mult_proc,
@@ -116,8 +118,8 @@ priced as (
     from ruled
     left join cms_rows as schedule_row
         on ruled.release = schedule_row.release
-        and ruled.cpt_code = schedule_row.cpt_code
-        and ruled.schedule_modifier = schedule_row.modifier
+            and ruled.cpt_code = schedule_row.cpt_code
+            and ruled.schedule_modifier = schedule_row.modifier
     left join status_policy on schedule_row.status = status_policy.status
 ),
 

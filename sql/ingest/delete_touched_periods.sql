@@ -2,6 +2,7 @@
 -- reads: run_touched_periods (temp)
 delete from provider_period_totals
 where $all or exists (
-    select 1 from run_touched_periods
-    where run_touched_periods.npi = provider_period_totals.npi and run_touched_periods.period = provider_period_totals.period
-)
+        select 1 from run_touched_periods
+        where run_touched_periods.npi = provider_period_totals.npi
+            and run_touched_periods.period = provider_period_totals.period
+    )

@@ -23,13 +23,13 @@ final as (
         versions.credit_key
     from versions
     where versions.is_current and (
-        $all or exists (
-            select 1 from touched
-            where touched.npi = versions.npi
-                and touched.patient_key = versions.patient_key
-                and touched.service_date = versions.service_date
+            $all or exists (
+                select 1 from touched
+                where touched.npi = versions.npi
+                    and touched.patient_key = versions.patient_key
+                    and touched.service_date = versions.service_date
+            )
         )
-    )
 )
 
 select * from final

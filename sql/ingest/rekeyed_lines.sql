@@ -29,7 +29,7 @@ final as (
     inner join keys on versions.credit_key = keys.credit_key
     left join pins
         on versions.npi = pins.npi
-        and versions.service_date between pins.effective_from and coalesce(pins.effective_to, date '9999-12-31')
+            and versions.service_date between pins.effective_from and coalesce(pins.effective_to, date '9999-12-31')
     where keys.pinned_release <> coalesce(pins.release, '')
 )
 

@@ -23,8 +23,10 @@ reread_files as (
 stored_contents as (
     select distinct
         transaction_id,
-        struct_pack(claim_id, npi, service_date, post_date, cpt_code, modifier_1, modifier_2, modifier_3,
-                    modifier_4, units, patient_key, place_of_service, encounter_id) as content
+        struct_pack(
+            claim_id, npi, service_date, post_date, cpt_code, modifier_1, modifier_2, modifier_3,
+            modifier_4, units, patient_key, place_of_service, encounter_id
+        ) as content
     from claim_line_versions
     where transaction_id in (select transaction_id from staged)
 ),
@@ -50,8 +52,10 @@ sequenced as (
         version_id,
         file_seq,
         transaction_id,
-        struct_pack(claim_id, npi, service_date, post_date, cpt_code, modifier_1, modifier_2, modifier_3,
-                    modifier_4, units, patient_key, place_of_service, encounter_id) as content
+        struct_pack(
+            claim_id, npi, service_date, post_date, cpt_code, modifier_1, modifier_2, modifier_3,
+            modifier_4, units, patient_key, place_of_service, encounter_id
+        ) as content
     from versions
 ),
 
@@ -68,14 +72,14 @@ reread_duplicates as (
     inner join reread_files on compared.file_seq = reread_files.file_seq
     inner join stored_contents
         on compared.transaction_id = stored_contents.transaction_id
-        and compared.content = stored_contents.content
+            and compared.content = stored_contents.content
 ),
 
 classified as (
     select
         *,
         coalesce(content = previous_content, false)
-            or version_id in (select version_id from reread_duplicates) as is_duplicate
+        or version_id in (select version_id from reread_duplicates) as is_duplicate
     from compared
     where file_seq is not null  -- this run's lines; the current versions they follow only compare
 ),
@@ -88,7 +92,7 @@ final as (
         is_duplicate,
         not is_duplicate and previous_content is not null and content <> previous_content as supersedes,
         not is_duplicate
-            and version_id = max(version_id) filter (where not is_duplicate) over (partition by transaction_id)
+        and version_id = max(version_id) filter (where not is_duplicate) over (partition by transaction_id)
             as is_last
     from classified
 )

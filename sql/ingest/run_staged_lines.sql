@@ -41,7 +41,7 @@ final as (
     inner join files on staged.file_seq = files.file_seq
     left join pins
         on staged.rendering_npi = pins.npi
-        and staged.service_date between pins.effective_from and coalesce(pins.effective_to, date '9999-12-31')
+            and staged.service_date between pins.effective_from and coalesce(pins.effective_to, date '9999-12-31')
 )
 
 select * from final

@@ -13,7 +13,8 @@ versions as (
 ),
 
 final as (
-    select distinct versions.npi, line_period(versions.service_date, versions.post_date, settings.period_basis) as period
+    select distinct
+        versions.npi, line_period(versions.service_date, versions.post_date, settings.period_basis) as period
     from versions
     cross join settings
 )

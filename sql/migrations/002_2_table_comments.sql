@@ -1,3 +1,4 @@
+-- noqa: disable=LT05
 -- Layout 2: every table says what it holds in the catalog, for `wrvu sql`:
 --   select table_name, comment from duckdb_tables() order by table_name
 comment on table warehouse_layout is 'The layout version of this warehouse: one row per creation or upgrade, the highest version is current.';

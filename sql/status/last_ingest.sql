@@ -8,7 +8,8 @@ last_run as (
 ),
 
 final as (
-    select runs.run_id, runs.source_file, runs.finished_at, runs.rows_read, runs.rows_accepted,
+    select
+        runs.run_id, runs.source_file, runs.finished_at, runs.rows_read, runs.rows_accepted,
         runs.rows_quarantined, runs.rows_duplicate
     from runs
     semi join last_run on runs.run_id = last_run.run_id

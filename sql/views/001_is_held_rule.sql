@@ -3,4 +3,4 @@
 -- one is not loaded), unknown_code (neither the governing release nor a custom row has the code),
 -- invalid_modifier (26 or TC on a code without that row, or both). A rule starts with its row rule.
 create or replace macro is_held_rule(rule) as
-    split_part(rule, '+', 1) in ('no_schedule', 'unknown_code', 'invalid_modifier')
+split_part(rule, '+', 1) in ('no_schedule', 'unknown_code', 'invalid_modifier')

@@ -2,4 +2,4 @@
 -- counted. An encounter is a provider's visit id, or else patient + date of service (claim_lines_current:
 -- encounter_id, encounter_patient_key, encounter_date); its net units are those of encounter_units.
 create or replace macro is_counted_encounter(net_units) as
-    net_units > 0
+net_units > 0

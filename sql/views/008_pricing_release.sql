@@ -3,4 +3,4 @@
 -- date_of_service), else the release governing its date of service. A pinned release that is not
 -- loaded governs nothing: its lines are held (no_schedule).
 create or replace macro pricing_release(plan_pin, policy_pin, dated_release) as
-    coalesce(nullif(plan_pin, ''), policy_pin, dated_release)
+coalesce(nullif(plan_pin, ''), policy_pin, dated_release)

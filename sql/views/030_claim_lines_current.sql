@@ -32,8 +32,10 @@ final as (
         versions.post_date,
         line_period(versions.service_date, versions.post_date, settings.period_basis) as period,
         versions.cpt_code,
-        concat_ws(' ', nullif(versions.modifier_1, ''), nullif(versions.modifier_2, ''),
-                  nullif(versions.modifier_3, ''), nullif(versions.modifier_4, '')) as modifiers,
+        concat_ws(
+            ' ', nullif(versions.modifier_1, ''), nullif(versions.modifier_2, ''),
+            nullif(versions.modifier_3, ''), nullif(versions.modifier_4, '')
+        ) as modifiers,
         versions.units,
         keys.release,
         keys.cms_work_rvu,
@@ -60,7 +62,7 @@ final as (
     cross join settings
     left join roster
         on versions.npi = roster.npi
-        and versions.service_date between roster.effective_from and coalesce(roster.effective_to, date '9999-12-31')
+            and versions.service_date between roster.effective_from and coalesce(roster.effective_to, date '9999-12-31')
 )
 
 select * from final
