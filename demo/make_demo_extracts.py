@@ -53,11 +53,7 @@ def npi(base9: str) -> str:
     return base9 + str((10 - total % 10) % 10)
 
 
-PROVIDERS = {
-    "family": npi("123456789"),
-    "cardiology": npi("198765432"),
-    "orthopedics": npi("155544433"),
-}
+PROVIDERS = {"family": npi("123456789"), "cardiology": npi("198765432"), "orthopedics": npi("155544433")}
 VISITS = {
     "family": [
         ("99213", "", "", 1),

@@ -65,11 +65,7 @@ def run_name() -> str:
 
 @flow(name="period_close", flow_run_name=run_name)
 def period_close(
-    workspace_root: str,
-    period: str,
-    restate: bool = False,
-    provisional: bool = False,
-    accept_unrecorded: bool = False,
+    workspace_root: str, period: str, restate: bool = False, provisional: bool = False, accept_unrecorded: bool = False
 ) -> CloseOutcome:
     """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY) and write its files for payroll; with `provisional`,
     a pace report of a period not yet over, recorded nowhere."""

@@ -13,6 +13,7 @@ from datetime import date
 import pandera.polars as pa
 import polars as pl
 
+from schemas.column_map import REQUIRED_COLUMNS
 from schemas.npi import npi_check_digit_ok
 
 FIELD_ORDER = (
@@ -30,16 +31,7 @@ FIELD_ORDER = (
     "patient_id",
     "place_of_service",
 )
-REQUIRED_VALUES = (
-    "transaction_id",
-    "claim_id",
-    "rendering_npi",
-    "service_date",
-    "post_date",
-    "cpt_code",
-    "units",
-    "patient_id",
-)
+REQUIRED_VALUES = REQUIRED_COLUMNS  # a required column may not be blank either
 MODIFIERS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
 MAX_ABS_UNITS = 9999
 

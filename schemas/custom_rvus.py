@@ -71,8 +71,7 @@ def _refuse_overlaps(frame: pl.DataFrame, path: str) -> None:
     """Two rows for one code and modifier may not cover the same date: which would win is unclear.
     Sorted by start, any overlap shows between neighbours."""
     by_start = frame.with_columns(
-        _as_date("effective_from").alias("starts"),
-        _as_date("effective_to").fill_null(OPEN_END).alias("ends"),
+        _as_date("effective_from").alias("starts"), _as_date("effective_to").fill_null(OPEN_END).alias("ends")
     ).sort("cpt_code", "modifier", "starts", "source_row")
     key = ("cpt_code", "modifier")
     overlaps = by_start.with_columns(

@@ -10,7 +10,7 @@ import pytest
 
 from flows.schedule import load_schedule_files
 from tests.conftest import PPRRVU
-from tests.ingest_helpers import NPI_A, NPI_B, ingest, query, write_extract
+from tests.ingest_helpers import CANONICAL_HEADER, NPI_A, NPI_B, ingest, query, write_extract
 from transforms.errors import InputError
 
 SCHEDULES = [
@@ -331,24 +331,7 @@ def test_multiple_procedures_are_ranked_again_when_a_later_night_adds_a_procedur
     ],
 )
 def test_an_unreadable_row_is_named_by_file_and_row_without_its_values(ws, body, message):
-    (ws.inbox / "ragged.csv").write_text(
-        ",".join(
-            [
-                "transaction_id",
-                "claim_id",
-                "rendering_npi",
-                "service_date",
-                "post_date",
-                "cpt_code",
-                "modifier_1",
-                "modifier_2",
-                "units",
-                "patient_id",
-            ]
-        )
-        + "\n"
-        + body
-    )
+    (ws.inbox / "ragged.csv").write_text(",".join(CANONICAL_HEADER) + "\n" + body)
     with pytest.raises(InputError, match=message) as raised:
         ingest(ws)
     assert "SECRET" not in str(raised.value)

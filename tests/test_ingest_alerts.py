@@ -95,11 +95,7 @@ def test_reprocess_after_fixing_the_column_map(ws):
         ws,
         "select run_id, rows_read, rows_accepted, rows_quarantined, rows_duplicate, column_map "
         "from ingest_runs order by run_id",
-    ) == [
-        ("r1", 3, 0, 3, 0, None),
-        ("r3", 3, 3, 0, 0, "us"),
-        ("r4", 3, 0, 0, 3, "us"),
-    ]
+    ) == [("r1", 3, 0, 3, 0, None), ("r3", 3, 3, 0, 0, "us"), ("r4", 3, 0, 0, 3, "us")]
     assert second["files"][0]["wrvu_added"] == Decimal("3.9000") and third["files"][0]["wrvu_added"] == 0
     assert query(ws, "select transaction_id, service_date::varchar from claim_lines order by 1") == [
         ("T1", "2023-03-01"),
@@ -144,7 +140,7 @@ def test_a_row_with_more_fields_than_the_header_is_quarantined_and_the_rest_proc
     summary = ingest(ws)
     assert [(f["rows_read"], f["rows_accepted"], f["rows_quarantined"]) for f in summary["files"]] == [(3, 2, 1)]
     assert query(ws, "select source_row, field, reason from quarantine") == [
-        (3, "row", "has 12 fields, but the header names 10 columns"),
+        (3, "row", "has 12 fields, but the header names 10 columns")
     ]
     assert query(ws, "select transaction_id from claim_lines order by 1") == [("T1",), ("T3",)]
 

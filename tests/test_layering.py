@@ -7,11 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("flows", "transforms", "schemas", "sql", "demo")
-FORBIDDEN = {
-    "schemas": ("transforms", "flows"),
-    "transforms": ("flows",),
-    "sql": ("schemas", "transforms", "flows"),
-}
+FORBIDDEN = {"schemas": ("transforms", "flows"), "transforms": ("flows",), "sql": ("schemas", "transforms", "flows")}
 
 
 def module_name(path: Path) -> str:

@@ -17,10 +17,7 @@ MONEY_ACTIONS = ("pay", "recover")
 
 
 def unrecorded_payments(
-    con: duckdb.DuckDBPyConnection,
-    payroll: pl.DataFrame,
-    plans: dict[str, Plan],
-    as_of: Period | None = None,
+    con: duckdb.DuckDBPyConnection, payroll: pl.DataFrame, plans: dict[str, Plan], as_of: Period | None = None
 ) -> list[dict]:
     """What payroll still owes or must recover for recorded closes: per employee, plan and plan year,
     the latest close whose pay or recover payroll_paid.csv has not recorded (a later true-up includes
@@ -47,9 +44,7 @@ def payroll_row_to_add(unrecorded: dict) -> str:
 
 
 def flag_prior_unrecorded(
-    period: Period,
-    reconciliation: list[ReconciliationRow],
-    unrecorded: list[dict],
+    period: Period, reconciliation: list[ReconciliationRow], unrecorded: list[dict]
 ) -> tuple[list[ReconciliationRow], list[dict]]:
     """The rows with `prior_payment_unrecorded` set where their employee and plan have an unrecorded
     pay or recovery from an earlier close of the same plan year (their paid_ytd lacks that money), and

@@ -107,10 +107,7 @@ def gross_pay(plan: Plan, excess: Decimal) -> Decimal:
 
 def paid_ytd(payments: list[Payment], year_start: date, period_end: date) -> Decimal:
     """Draws, incentives and recoveries paid in the plan year up to the close; base salary never counts."""
-    return sum(
-        (p.amount for p in payments if p.pay_type != "base" and year_start <= p.pay_date <= period_end),
-        ZERO,
-    )
+    return sum((p.amount for p in payments if p.pay_type != "base" and year_start <= p.pay_date <= period_end), ZERO)
 
 
 def close_figures(

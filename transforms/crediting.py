@@ -118,8 +118,7 @@ def rank_multiple_procedures(con: duckdb.DuckDBPyConnection, lines_table: str, m
     rank as multiple procedures, against the other lines of that table only (none with
     `multiple_procedure: none`)."""
     con.execute(
-        _with_tables("credit/multiple_factors", lines_table=lines_table),
-        {"multiple_procedure": multiple_procedure},
+        _with_tables("credit/multiple_factors", lines_table=lines_table), {"multiple_procedure": multiple_procedure}
     )
 
 

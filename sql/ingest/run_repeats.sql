@@ -12,51 +12,53 @@ with staged as (
     select * from run_staged_lines
 ),
 
-current_versions as (
-    select * from claim_line_versions where is_current
-),
-
 reread_files as (
     select file_seq from staged_files where sha256 in (select sha256 from ingest_files)
 ),
 
-stored_contents as (
-    select distinct
-        transaction_id,
-        struct_pack(
-            claim_id, npi, service_date, post_date, cpt_code, modifier_1, modifier_2, modifier_3,
-            modifier_4, units, patient_key, place_of_service, encounter_id
-        ) as content
+stored_versions as (
+    select * exclude (file_id, source_row, run_id, superseded_in_run, credit_key, multiple_factor)
     from claim_line_versions
     where transaction_id in (select transaction_id from staged)
 ),
 
 repeated as (
+    -- a transaction with a stored version has a current one
     select transaction_id from run_repeated_ids
     union
-    select transaction_id from current_versions where transaction_id in (select transaction_id from staged)
+    select transaction_id from stored_versions
 ),
 
-versions as (
-    select * exclude (file_id, source_row, pinned_release)
-    from staged
-    where transaction_id in (select transaction_id from repeated)
-    union all by name
-    select * exclude (file_id, source_row, run_id, is_current, superseded_in_run, credit_key, multiple_factor)
-    from current_versions
-    where transaction_id in (select transaction_id from repeated)
-),
-
-sequenced as (
+line_versions as (
+    -- this run's lines of repeated transactions and every stored version of those (file_seq null),
+    -- with the content two versions are compared on
     select
         version_id,
         file_seq,
         transaction_id,
+        coalesce(is_current, false) as is_current,
         struct_pack(
             claim_id, npi, service_date, post_date, cpt_code, modifier_1, modifier_2, modifier_3,
             modifier_4, units, patient_key, place_of_service, encounter_id
         ) as content
-    from versions
+    from (
+        select * exclude (file_id, source_row, pinned_release)
+        from staged
+        where transaction_id in (select transaction_id from repeated)
+        union all by name
+        select * from stored_versions
+    ) as versions
+),
+
+stored_contents as (
+    select distinct transaction_id, content from line_versions where file_seq is null
+),
+
+sequenced as (
+    -- this run's lines and the current versions they follow
+    select version_id, file_seq, transaction_id, content
+    from line_versions
+    where file_seq is not null or is_current
 ),
 
 compared as (
