@@ -17,6 +17,8 @@ from tests.conftest import PPRRVU
 from tests.ingest_helpers import NPI_A, NPI_B, write_extract
 from tests.test_bad_inputs import CORPUS, EXPECTED
 
+pytestmark = pytest.mark.slow
+
 WRVU = Path(sys.executable).parent / "wrvu"
 REFUSED_FILES = sorted(name for name, outcome in EXPECTED.items() if outcome[0] == "error")
 GOOD_ROW = ["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99213", "", "", "1", "MRN1"]

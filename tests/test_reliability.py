@@ -20,6 +20,8 @@ from tests.conftest import PPRRVU
 from transforms import warehouse
 from transforms.errors import BusyError
 
+pytestmark = pytest.mark.slow
+
 WRVU = Path(sys.executable).parent / "wrvu"
 LINES = 120_000
 ROSTER = "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to\n"

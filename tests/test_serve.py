@@ -20,6 +20,8 @@ from schemas.workspace import load_workspace
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import NPI_A, query, write_extract
 
+pytestmark = pytest.mark.slow
+
 BIN = Path(sys.executable).parent
 HEALTH_SECONDS = 60
 FIRE_SECONDS = 150  # the next minute boundary, the runner's 10 s poll, the run itself
