@@ -6,9 +6,8 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-
-from schemas.workspace import load_workspace
-from transforms.check import InboxScope, preflight
+from wrvu.schemas.workspace import load_workspace
+from wrvu.transforms.check import InboxScope, preflight
 
 
 @task(cache_policy=NO_CACHE, task_run_name="check the workspace before {command}")

@@ -12,15 +12,14 @@ from pathlib import Path
 
 import click
 from click.core import ParameterSource
-
-from flows import prefect_api
-from flows.schedule import load_schedule_files
-from flows.workspace import init_workspace
-from schemas.workspace import Workspace, load_workspace
-from transforms import warehouse
-from transforms.codes import normalise_code, normalise_modifier
-from transforms.errors import QuarantineAlert, WrvuError
-from transforms.schedule import governing_row, list_releases
+from wrvu.flows import prefect_api
+from wrvu.flows.schedule import load_schedule_files
+from wrvu.flows.workspace import init_workspace
+from wrvu.schemas.workspace import Workspace, load_workspace
+from wrvu.transforms import warehouse
+from wrvu.transforms.codes import normalise_code, normalise_modifier
+from wrvu.transforms.errors import QuarantineAlert, WrvuError
+from wrvu.transforms.schedule import governing_row, list_releases
 
 WORKSPACE_HELP = "Workspace folder (default: $WRVU_HOME, else the current folder)."
 
@@ -57,7 +56,7 @@ def open_workspace(workspace_dir: Path | None) -> Workspace:
 
 def route_flow_logs(workspace_root: Path, command: str) -> None:
     """Prefect's log lines to the run's file under .wrvu/logs/, wrvu's progress to the console."""
-    from flows.run_log import route_logs
+    from wrvu.flows.run_log import route_logs
 
     route_logs(workspace_root, command, verbose=click.get_current_context().find_root().params.get("verbose", False))
 
@@ -106,7 +105,7 @@ class WrvuGroup(click.Group):
         except Exception as exc:  # the run failed: one line naming the log file with the traceback
             if os.environ.get("WRVU_DEBUG"):
                 raise
-            from flows.run_log import log_traceback
+            from wrvu.flows.run_log import log_traceback
 
             reason = f"{type(exc).__name__}: {one_line(exc)}"
             click.echo(f"wrvu: failed: {reason} (traceback in {log_traceback(reason)})", err=True)
@@ -215,7 +214,7 @@ def ingest(paths, map_name, reprocess, workspace_dir):
     """The nightly flow: ingest every new extract in inbox/ (or PATHS), credit it, refresh aggregates.
     Exits 3, after merging, when a file has more than alerts.quarantine_pct % of its rows quarantined."""
     prefect_api.start_early()
-    from flows.ingest import nightly_ingest, summary_markdown
+    from wrvu.flows.ingest import nightly_ingest, summary_markdown
 
     workspace = open_workspace(workspace_dir)
     route_flow_logs(workspace.root, "ingest")
@@ -246,11 +245,11 @@ def ingest(paths, map_name, reprocess, workspace_dir):
 @workspace_option
 def close(period, restate, provisional, accept_unrecorded, workspace_dir):
     """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY): reconciliation, variance, lines, quarantine, manifest."""
-    from transforms.periods import parse_period
+    from wrvu.transforms.periods import parse_period
 
     parse_period(period)  # a bad period is a usage error before Prefect starts
     prefect_api.start_early()
-    from flows.close import period_close
+    from wrvu.flows.close import period_close
 
     workspace = open_workspace(workspace_dir)
     route_flow_logs(workspace.root, "close")
@@ -273,7 +272,7 @@ def serve(pause_on_shutdown, workspace_dir):
     Against PREFECT_API_URL, else a Prefect server of its own with its database in the workspace."""
     workspace = open_workspace(workspace_dir)
     prefect_api.start_early(database=workspace.root / ".wrvu" / "prefect" / "prefect.db")
-    from flows.ingest import serve_nightly
+    from wrvu.flows.ingest import serve_nightly
 
     with prefect_api.api() as where:
         click.echo(
@@ -288,7 +287,7 @@ def serve(pause_on_shutdown, workspace_dir):
 @workspace_option
 def sql_command(query, as_csv, workspace_dir):
     """Ad-hoc SQL on the warehouse, read-only. With no QUERY, an interactive prompt."""
-    from flows.sql_console import run_console, run_query
+    from wrvu.flows.sql_console import run_console, run_query
 
     workspace = open_workspace(workspace_dir)
     if query is None:
@@ -303,8 +302,8 @@ def sql_command(query, as_csv, workspace_dir):
 def check(as_json, workspace_dir):
     """Validate the workspace, changing nothing: config, releases, inbox, the warehouse's open problems.
     Exits 2 when there is an error."""
-    from transforms.check import CheckReport, check_workspace, config_invalid
-    from transforms.errors import InputError
+    from wrvu.transforms.check import CheckReport, check_workspace, config_invalid
+    from wrvu.transforms.errors import InputError
 
     try:
         workspace = open_workspace(workspace_dir)
@@ -328,7 +327,7 @@ def check(as_json, workspace_dir):
 @workspace_option
 def status(workspace_dir):
     """The workspace on one screen: releases, last ingest, last closes, and what `wrvu check` finds."""
-    from transforms.status import status_lines
+    from wrvu.transforms.status import status_lines
 
     for line in status_lines(open_workspace(workspace_dir), date.today()):
         click.echo(line)
@@ -351,8 +350,8 @@ def upgrade(workspace_dir):
 def explain(period, who, as_csv, workspace_dir):
     """Every line credited to WHO (an NPI or employee id) in PERIOD: its extract, row and sha256, the
     CMS release, file sha256 and line that priced it, the rule and factor, and the closes that paid it."""
-    from flows.sql_console import run_explain
-    from transforms.periods import parse_period
+    from wrvu.flows.sql_console import run_explain
+    from wrvu.transforms.periods import parse_period
 
     run_explain(open_workspace(workspace_dir), parse_period(period), who, as_csv)
 
@@ -362,7 +361,7 @@ def explain(period, who, as_csv, workspace_dir):
 def demo(directory: Path | None):
     """The whole job on bundled sample data, in DIRECTORY (default ./wrvu-demo)."""
     prefect_api.start_early()
-    from flows.demo import run_demo
+    from wrvu.flows.demo import run_demo
 
     with prefect_api.api():
         run_demo(directory or Path("wrvu-demo"), lambda root: route_flow_logs(root, "demo"))

@@ -8,12 +8,11 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-
-from flows.checks import check_first
-from schemas.crediting import load_crediting_policy
-from schemas.workspace import load_workspace
-from transforms import warehouse
-from transforms.close import (
+from wrvu.flows.checks import check_first
+from wrvu.schemas.crediting import load_crediting_policy
+from wrvu.schemas.workspace import load_workspace
+from wrvu.transforms import warehouse
+from wrvu.transforms.close import (
     CloseOutcome,
     build_close,
     commit_close,
@@ -21,8 +20,8 @@ from transforms.close import (
     refuse_wrong_timing,
     write_provisional,
 )
-from transforms.ingest import apply_config
-from transforms.periods import parse_period
+from wrvu.transforms.ingest import apply_config
+from wrvu.transforms.periods import parse_period
 
 
 @task(cache_policy=NO_CACHE, task_run_name="close {period_label}")

@@ -6,17 +6,17 @@ from datetime import date
 from pathlib import Path
 
 import click
+from wrvu.flows.close import period_close
+from wrvu.flows.ingest import nightly_ingest, summary_markdown
+from wrvu.flows.schedule import load_schedule_files
+from wrvu.flows.sql_console import run_query
+from wrvu.flows.workspace import init_workspace
+from wrvu.schemas.workspace import load_workspace
+from wrvu.transforms import warehouse
+from wrvu.transforms.errors import WrvuError
+from wrvu.transforms.schedule import governing_row
 
-import demo
-from flows.close import period_close
-from flows.ingest import nightly_ingest, summary_markdown
-from flows.schedule import load_schedule_files
-from flows.sql_console import run_query
-from flows.workspace import init_workspace
-from schemas.workspace import load_workspace
-from transforms import warehouse
-from transforms.errors import WrvuError
-from transforms.schedule import governing_row
+from wrvu import demo
 
 DEMO_DATA = Path(demo.__file__).parent
 # The 2021 office E/M revaluation, seen on the two sides of the 2020/2021 line.

@@ -9,13 +9,12 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-
-from flows.checks import check_first
-from schemas.crediting import load_crediting_policy
-from schemas.workspace import Workspace, load_workspace
-from transforms import warehouse
-from transforms.errors import WrvuError
-from transforms.ingest import Extract, StagedExtract, discover_extracts, merge_run, quarantine_alert, stage_extract
+from wrvu.flows.checks import check_first
+from wrvu.schemas.crediting import load_crediting_policy
+from wrvu.schemas.workspace import Workspace, load_workspace
+from wrvu.transforms import warehouse
+from wrvu.transforms.errors import WrvuError
+from wrvu.transforms.ingest import Extract, StagedExtract, discover_extracts, merge_run, quarantine_alert, stage_extract
 
 IO_RETRIES = 2
 IO_RETRY_DELAY_SECONDS = 5

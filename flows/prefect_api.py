@@ -52,7 +52,7 @@ class TemporaryServer:
             [
                 sys.executable,
                 "-m",
-                "flows.prefect_api",
+                "wrvu.flows.prefect_api",
                 str(os.getpid()),
                 "--factory",
                 "prefect.server.api.server:create_app",

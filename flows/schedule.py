@@ -3,18 +3,18 @@
 from datetime import date
 from pathlib import Path
 
-from schemas.crediting import load_crediting_policy
-from schemas.workspace import Workspace
-from transforms import warehouse
-from transforms.errors import InputError, WrvuError
-from transforms.pprrvu import (
+from wrvu.schemas.crediting import load_crediting_policy
+from wrvu.schemas.workspace import Workspace
+from wrvu.transforms import warehouse
+from wrvu.transforms.errors import InputError, WrvuError
+from wrvu.transforms.pprrvu import (
     PPRRVU_SUFFIXES,
     effective_from_of_release,
     parse_schedule,
     read_schedule_file,
     release_from_name,
 )
-from transforms.schedule import held_lines_note, store_release
+from wrvu.transforms.schedule import held_lines_note, store_release
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:

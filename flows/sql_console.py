@@ -6,13 +6,12 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-
-from schemas.workspace import Workspace
-from transforms import warehouse
-from transforms.errors import WrvuError
-from transforms.periods import Period
-from transforms.spreadsheet import safe_frame
-from transforms.warehouse import fetch_frame
+from wrvu.schemas.workspace import Workspace
+from wrvu.transforms import warehouse
+from wrvu.transforms.errors import WrvuError
+from wrvu.transforms.periods import Period
+from wrvu.transforms.spreadsheet import safe_frame
+from wrvu.transforms.warehouse import fetch_frame
 
 PROMPT, CONTINUE = "wrvu> ", "  ... "
 
@@ -26,7 +25,7 @@ def run_explain(workspace: Workspace, period: Period, who: str, as_csv: bool) ->
     """`wrvu explain`: the audited lines of one provider in a period, and their total, as credited
     with the config as it is now."""
     with warehouse.connect(workspace.warehouse, read_only=True) as con:
-        from transforms.ingest import refuse_unapplied_config  # what `wrvu sql` need not load
+        from wrvu.transforms.ingest import refuse_unapplied_config  # what `wrvu sql` need not load
 
         refuse_unapplied_config(con, workspace, "explain")
         lines = fetch_frame(

@@ -12,9 +12,8 @@ from datetime import date
 
 import pandera.polars as pa
 import polars as pl
-
-from schemas.column_map import REQUIRED_COLUMNS
-from schemas.npi import npi_check_digit_ok
+from wrvu.schemas.column_map import REQUIRED_COLUMNS
+from wrvu.schemas.npi import npi_check_digit_ok
 
 FIELD_ORDER = (
     "transaction_id",

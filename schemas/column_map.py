@@ -3,9 +3,8 @@
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-
-from schemas.errors import WrvuError
-from schemas.workspace import read_yaml, validation_error
+from wrvu.schemas.errors import WrvuError
+from wrvu.schemas.workspace import read_yaml, validation_error
 
 REQUIRED_COLUMNS = (
     "transaction_id",

@@ -7,8 +7,7 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
-
-from schemas.errors import InputError
+from wrvu.schemas.errors import InputError
 
 
 def read_config_csv(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:

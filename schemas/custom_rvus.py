@@ -8,9 +8,8 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 from pandera.errors import SchemaErrors
-
-from schemas.errors import InputError
-from schemas.fee_schedule import DECIMAL_2
+from wrvu.schemas.errors import InputError
+from wrvu.schemas.fee_schedule import DECIMAL_2
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 OPEN_END = pl.date(9999, 12, 31)

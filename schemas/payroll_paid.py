@@ -5,9 +5,8 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
-
-from schemas.config_csv import read_config_csv, validate_frame
-from schemas.roster import iso_date
+from wrvu.schemas.config_csv import read_config_csv, validate_frame
+from wrvu.schemas.roster import iso_date
 
 PAYROLL_COLUMNS = ("employee_id", "pay_date", "pay_type", "amount")
 PAY_TYPES = ("base", "draw", "incentive", "recovery")

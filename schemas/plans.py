@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from schemas.crediting import pinned_release
-from schemas.errors import InputError
-from schemas.workspace import read_yaml
+from wrvu.schemas.crediting import pinned_release
+from wrvu.schemas.errors import InputError
+from wrvu.schemas.workspace import read_yaml
 
 
 class Tier(BaseModel):

@@ -5,10 +5,9 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
-
-from schemas.config_csv import read_config_csv, validate_frame
-from schemas.errors import InputError
-from schemas.npi import npi_check_digit_ok
+from wrvu.schemas.config_csv import read_config_csv, validate_frame
+from wrvu.schemas.errors import InputError
+from wrvu.schemas.npi import npi_check_digit_ok
 
 ROSTER_COLUMNS = (
     "npi",

@@ -7,8 +7,7 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from schemas.errors import InputError, WrvuError
+from wrvu.schemas.errors import InputError, WrvuError
 
 WORKSPACE_FILE = "wrvu.yaml"
 PATIENT_KEY_FILE = "patient_hash.key"

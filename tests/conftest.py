@@ -2,9 +2,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from flows.cli import cli
-from flows.workspace import init_workspace
+from wrvu.flows.cli import cli
+from wrvu.flows.workspace import init_workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PPRRVU = FIXTURES / "pprrvu"

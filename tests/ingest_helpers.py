@@ -5,10 +5,10 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from flows.ingest import patient_key
-from schemas.crediting import load_crediting_policy
-from transforms import warehouse
-from transforms.ingest import discover_extracts, merge_run, stage_extract
+from wrvu.flows.ingest import patient_key
+from wrvu.schemas.crediting import load_crediting_policy
+from wrvu.transforms import warehouse
+from wrvu.transforms.ingest import discover_extracts, merge_run, stage_extract
 
 CANONICAL_HEADER = [
     "transaction_id",

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
+from wrvu.flows.cli import cli
 
-from flows.cli import cli
 from tests.conftest import PPRRVU
 
 REPO = Path(__file__).resolve().parents[1]

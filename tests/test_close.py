@@ -8,12 +8,12 @@ import stat
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from wrvu.flows.close import close_period
+from wrvu.flows.schedule import load_schedule_files
+from wrvu.transforms.errors import WrvuError
 
-from flows.close import close_period
-from flows.schedule import load_schedule_files
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import NPI_A, NPI_B, TODAY, ingest, query, write_extract
-from transforms.errors import WrvuError
 
 SCHEDULES = [PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv", PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"]
 ROSTER_HEADER = "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to\n"
@@ -263,7 +263,7 @@ def test_the_roster_must_name_known_plans(ws):
 
 
 def test_csv_cells_are_safe_for_spreadsheets():
-    from transforms.close_files import csv_bytes
+    from wrvu.transforms.close_files import csv_bytes
 
     data = csv_bytes(("a", "b", "c"), [{"a": "=1+1", "b": "@SUM(A1)", "c": Decimal("-1.5")}])
     assert list(csv.reader(io.StringIO(data.decode()))) == [["a", "b", "c"], ["'=1+1", "'@SUM(A1)", "-1.5"]]
@@ -272,8 +272,8 @@ def test_csv_cells_are_safe_for_spreadsheets():
 def test_typed_rows_are_the_csv_columns_plus_what_they_were_computed_from():
     from dataclasses import fields
 
-    from transforms.close_figures import RECONCILIATION_COLUMNS, VARIANCE_COLUMNS, ReconciliationRow, VarianceRow
-    from transforms.close_files import csv_bytes
+    from wrvu.transforms.close_figures import RECONCILIATION_COLUMNS, VARIANCE_COLUMNS, ReconciliationRow, VarianceRow
+    from wrvu.transforms.close_files import csv_bytes
 
     assert tuple(f.name for f in fields(ReconciliationRow)) == RECONCILIATION_COLUMNS + ("plan", "spans")
     assert tuple(f.name for f in fields(VarianceRow)) == VARIANCE_COLUMNS

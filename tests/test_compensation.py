@@ -5,9 +5,8 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-
-from schemas.plans import Plan, load_plans
-from transforms.compensation import (
+from wrvu.schemas.plans import Plan, load_plans
+from wrvu.transforms.compensation import (
     FteSpan,
     Payment,
     carried_deficit,
@@ -16,7 +15,7 @@ from transforms.compensation import (
     is_settle_point,
     threshold_ytd,
 )
-from transforms.errors import InputError
+from wrvu.transforms.errors import InputError
 
 FLAT = [{"from": 0, "rate": 48}]
 TIERED = [{"from": 0, "rate": 48}, {"from": 1000, "rate": 58}]

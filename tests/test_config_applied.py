@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from wrvu.flows.close import close_period
+from wrvu.schemas.workspace import load_workspace
 
-from flows.close import close_period
-from schemas.workspace import load_workspace
 from tests.ingest_helpers import NPI_A, TODAY, ingest, query, write_extract
 from tests.test_check import findings
 from tests.test_close import configure, plans_yaml, read_csv, ws  # noqa: F401  (ws is a fixture)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from wrvu.flows.cli import cli
 
-from flows.cli import cli
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import NPI_A, write_extract
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from wrvu.flows.schedule import load_schedule_files
+from wrvu.transforms.errors import InputError
 
-from flows.schedule import load_schedule_files
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import CANONICAL_HEADER, NPI_A, NPI_B, ingest, query, write_extract
-from transforms.errors import InputError
 
 SCHEDULES = [
     PPRRVU / "RVU20D" / "PPRRVU20_OCT.csv",
@@ -137,7 +137,7 @@ def test_vendor_layout_through_a_column_map_chosen_by_glob(ws):
         ],
         header=header,
     )
-    from schemas.workspace import load_workspace
+    from wrvu.schemas.workspace import load_workspace
 
     summary = ingest(load_workspace(ws.root))
     assert accounting(summary) == [(3, 3, 0, 0, 0)]
@@ -191,7 +191,7 @@ def test_gzip_parquet_latin1_and_bom(ws, tmp_path):
 def test_period_basis_post_date(ws):
     (ws.root / "wrvu.yaml").write_text("period_basis: post_date\n")
     write_extract(ws.inbox / "a.csv", [["T1", "C1", NPI_A, "2020-12-31", "2021-01-04", "99213", "", "", "1", "MRN1"]])
-    from schemas.workspace import load_workspace
+    from wrvu.schemas.workspace import load_workspace
 
     ingest(load_workspace(ws.root))
     assert query(ws, "select period, wrvu from provider_period") == [("2021-01", Decimal("0.9700"))]
@@ -219,9 +219,10 @@ def test_patient_identifiers_are_never_stored(ws):
 
 
 def test_large_files_are_staged_in_batches_with_the_same_result(ws):
+    from wrvu.transforms import ingest as ingest_module
+    from wrvu.transforms import warehouse
+
     from tests.ingest_helpers import TODAY
-    from transforms import ingest as ingest_module
-    from transforms import warehouse
 
     rows = [[f"T{i}", "C1", NPI_A, "2021-02-01", "2021-02-02", "99213", "", "", "1", f"MRN{i}"] for i in range(5)]
     rows.append(["T2", "C1", NPI_A, "2021-02-01", "2021-02-02", "99214", "", "", "1", "MRN2"])  # corrects row 4

@@ -5,14 +5,14 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
+from wrvu.flows.cli import cli
+from wrvu.flows.schedule import load_schedule_files
+from wrvu.schemas.workspace import load_workspace
+from wrvu.transforms.errors import InputError, WrvuError
+from wrvu.transforms.ingest import quarantine_alert
 
-from flows.cli import cli
-from flows.schedule import load_schedule_files
-from schemas.workspace import load_workspace
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import NPI_A, ingest, query, write_extract
-from transforms.errors import InputError, WrvuError
-from transforms.ingest import quarantine_alert
 
 
 def line(tid: str, service_date: str = "2023-03-01", post_date: str = "2023-03-02", code: str = "99213") -> list[str]:
@@ -70,7 +70,7 @@ def test_a_mostly_quarantined_file_is_merged_and_the_command_exits_3(ws):
         (5, "service_date"),
     ]
 
-    from flows.ingest import nightly_ingest
+    from wrvu.flows.ingest import nightly_ingest
 
     write_extract(ws.inbox / "again.csv", [line("H1"), line("H2", post_date="later")])
     state = nightly_ingest(str(ws.root), return_state=True)

@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = "wrvu"  # the one top-level package installed; the folders below are its subpackages
 PACKAGES = ("flows", "transforms", "schemas", "sql", "demo")
 FORBIDDEN = {"schemas": ("transforms", "flows"), "transforms": ("flows",), "sql": ("schemas", "transforms", "flows")}
 
@@ -24,9 +25,11 @@ def imported_modules(name: str, path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
+            targets = [alias.name.removeprefix(f"{PACKAGE}.") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module == PACKAGE:  # from wrvu import sql
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
+            base = (node.module or "").removeprefix(f"{PACKAGE}.")
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
@@ -73,3 +76,20 @@ def test_no_import_cycles():
     for name in sorted(IMPORTS):
         visit(name)
     assert cycles == []
+
+
+def test_every_project_import_goes_through_the_wrvu_package():
+    """`import transforms` would load a second copy of a module beside `wrvu.transforms` in the
+    repository (and nothing at all where wrvu is installed)."""
+    top_level = sorted(
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in [
+            *MODULES.values(),
+            *sorted((ROOT / "tests").rglob("*.py")),
+            *sorted((ROOT / "bench").rglob("*.py")),
+        ]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if (isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] in PACKAGES)
+        or (isinstance(node, ast.Import) and any(alias.name.split(".")[0] in PACKAGES for alias in node.names))
+    )
+    assert top_level == []

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from wrvu.flows.schedule import load_schedule_files
+from wrvu.flows.workspace import init_workspace
+from wrvu.transforms import warehouse
+from wrvu.transforms.errors import BusyError
 
 from bench.generate import NPI_QUERY, generate_extract
-from flows.schedule import load_schedule_files
-from flows.workspace import init_workspace
 from tests.conftest import PPRRVU
-from transforms import warehouse
-from transforms.errors import BusyError
 
 pytestmark = pytest.mark.slow
 
@@ -118,7 +118,7 @@ def server_outlives(pid: int) -> bool:
     """Whether the temporary Prefect server of the killed wrvu `pid` is still running after a few
     seconds (it watches its parent once a second)."""
     time.sleep(3)
-    server = f"flows.prefect_api\0{pid}\0".encode()
+    server = f"wrvu.flows.prefect_api\0{pid}\0".encode()
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             if server in cmdline.read_bytes():

@@ -15,8 +15,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from wrvu.schemas.workspace import load_workspace
 
-from schemas.workspace import load_workspace
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import NPI_A, query, write_extract
 
@@ -209,7 +209,7 @@ def test_served_without_an_api_its_own_server_fires_the_schedule_and_ends_with_i
     [server_pid] = [
         int(p)
         for p in Path(f"/proc/{serve.pid}/task/{serve.pid}/children").read_text().split()
-        if b"flows.prefect_api" in Path(f"/proc/{p}/cmdline").read_bytes()
+        if b"wrvu.flows.prefect_api" in Path(f"/proc/{p}/cmdline").read_bytes()
     ]
     run = completed_scheduled_run(url, "wrvu-nightly-ws-own")
     assert run["auto_scheduled"] and run["parameters"] == {"workspace_root": str(root.resolve())}

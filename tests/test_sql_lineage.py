@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-import sql
+from wrvu import sql
 
 SQL_FILES = sorted(sql.SQL_DIR.rglob("*.sql"))
 TEMP_DEFINITION = re.compile(

@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
+from wrvu.flows.cli import cli
+from wrvu.transforms import warehouse
+from wrvu.transforms.errors import WrvuError
 
-from flows.cli import cli
 from tests.conftest import FIXTURES
-from transforms import warehouse
-from transforms.errors import WrvuError
 
 LAYOUT_1 = FIXTURES / "warehouse_layout_1"
 # what the layout-1 warehouse holds, as its wrvu wrote it

@@ -13,23 +13,22 @@ from typing import Literal
 
 import duckdb
 import polars as pl
-
-from schemas.benchmarks import load_benchmarks
-from schemas.column_map import load_column_map
-from schemas.crediting import CreditingPolicy, load_crediting_policy
-from schemas.payroll_paid import load_payroll_paid
-from schemas.plans import load_plans
-from schemas.roster import load_roster
-from schemas.workspace import Workspace
-from transforms import warehouse
-from transforms.close_files import cell
-from transforms.close_payments import payroll_row_to_add, unrecorded_payments
-from transforms.crediting import held_lines_repriced, read_custom_rvus
-from transforms.errors import InputError, WrvuError
-from transforms.extracts import EXTRACT_SUFFIXES, file_sha256, is_extract
-from transforms.ingest import column_map_for, config_not_applied
-from transforms.pprrvu import RELEASE_NAME
-from transforms.schedule import list_releases
+from wrvu.schemas.benchmarks import load_benchmarks
+from wrvu.schemas.column_map import load_column_map
+from wrvu.schemas.crediting import CreditingPolicy, load_crediting_policy
+from wrvu.schemas.payroll_paid import load_payroll_paid
+from wrvu.schemas.plans import load_plans
+from wrvu.schemas.roster import load_roster
+from wrvu.schemas.workspace import Workspace
+from wrvu.transforms import warehouse
+from wrvu.transforms.close_files import cell
+from wrvu.transforms.close_payments import payroll_row_to_add, unrecorded_payments
+from wrvu.transforms.crediting import held_lines_repriced, read_custom_rvus
+from wrvu.transforms.errors import InputError, WrvuError
+from wrvu.transforms.extracts import EXTRACT_SUFFIXES, file_sha256, is_extract
+from wrvu.transforms.ingest import column_map_for, config_not_applied
+from wrvu.transforms.pprrvu import RELEASE_NAME
+from wrvu.transforms.schedule import list_releases
 
 InboxScope = Literal["full", "names", "none"]  # names: no sha256 (an ingest hashes the files itself)
 SUFFIX_HINTS = {

@@ -11,14 +11,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-
-import sql
-from schemas.benchmarks import load_benchmarks
-from schemas.payroll_paid import load_payroll_paid
-from schemas.plans import load_plans
-from schemas.roster import load_roster
-from schemas.workspace import Workspace
-from transforms.close_figures import (
+from wrvu.schemas.benchmarks import load_benchmarks
+from wrvu.schemas.payroll_paid import load_payroll_paid
+from wrvu.schemas.plans import load_plans
+from wrvu.schemas.roster import load_roster
+from wrvu.schemas.workspace import Workspace
+from wrvu.transforms.close_figures import (
     RECONCILIATION_COLUMNS,
     VARIANCE_COLUMNS,
     CloseInputs,
@@ -27,7 +25,7 @@ from transforms.close_figures import (
     reconciliation_rows,
     variance_rows,
 )
-from transforms.close_files import (
+from wrvu.transforms.close_files import (
     PROVISIONAL_FOLDER,
     QUARANTINE_COLUMNS,
     csv_bytes,
@@ -38,16 +36,18 @@ from transforms.close_files import (
     sha256_of,
     write_atomically,
 )
-from transforms.close_payments import (
+from wrvu.transforms.close_payments import (
     flag_prior_unrecorded,
     payment_frame,
     refuse_moving_money_twice,
     unrecorded_payments,
 )
-from transforms.compensation import ZERO
-from transforms.errors import WrvuError
-from transforms.periods import Period
-from transforms.warehouse import fetch_dicts, fetch_frame
+from wrvu.transforms.compensation import ZERO
+from wrvu.transforms.errors import WrvuError
+from wrvu.transforms.periods import Period
+from wrvu.transforms.warehouse import fetch_dicts, fetch_frame
+
+from wrvu import sql
 
 
 def load_close_inputs(workspace: Workspace) -> CloseInputs:

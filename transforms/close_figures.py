@@ -8,9 +8,8 @@ from decimal import Decimal
 from itertools import pairwise
 
 import polars as pl
-
-from schemas.plans import Plan
-from transforms.compensation import (
+from wrvu.schemas.plans import Plan
+from wrvu.transforms.compensation import (
     ZERO,
     CloseFigures,
     FteSpan,
@@ -22,7 +21,7 @@ from transforms.compensation import (
     plan_year_end,
     plan_year_start,
 )
-from transforms.periods import Period
+from wrvu.transforms.periods import Period
 
 RECONCILIATION_COLUMNS = (
     "period",

@@ -16,13 +16,12 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-
-from schemas.workspace import Workspace
-from transforms.close_figures import ReconciliationRow
-from transforms.compensation import ZERO, cents
-from transforms.periods import Period
-from transforms.spreadsheet import safe_frame, safe_text
-from transforms.warehouse import fetch_frame
+from wrvu.schemas.workspace import Workspace
+from wrvu.transforms.close_figures import ReconciliationRow
+from wrvu.transforms.compensation import ZERO, cents
+from wrvu.transforms.periods import Period
+from wrvu.transforms.spreadsheet import safe_frame, safe_text
+from wrvu.transforms.warehouse import fetch_frame
 
 LINES_PARQUET_ABOVE = 1_000_000
 CONFIG_FILES = ("plans.yaml", "roster.csv", "payroll_paid.csv", "benchmarks.csv", "crediting.yaml", "custom_rvus.csv")

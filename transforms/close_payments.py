@@ -5,13 +5,12 @@ from dataclasses import replace
 
 import duckdb
 import polars as pl
-
-from schemas.plans import Plan
-from transforms.close_figures import ReconciliationRow
-from transforms.compensation import cents, plan_year_end, plan_year_start
-from transforms.errors import WrvuError
-from transforms.periods import Period
-from transforms.warehouse import fetch_dicts
+from wrvu.schemas.plans import Plan
+from wrvu.transforms.close_figures import ReconciliationRow
+from wrvu.transforms.compensation import cents, plan_year_end, plan_year_start
+from wrvu.transforms.errors import WrvuError
+from wrvu.transforms.periods import Period
+from wrvu.transforms.warehouse import fetch_dicts
 
 MONEY_ACTIONS = ("pay", "recover")
 

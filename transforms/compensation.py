@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from schemas.plans import Plan
+from wrvu.schemas.plans import Plan
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)

@@ -13,9 +13,8 @@ import shutil
 from pathlib import Path
 
 import polars as pl
-
-from schemas.column_map import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ColumnMap
-from transforms.errors import InputError
+from wrvu.schemas.column_map import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ColumnMap
+from wrvu.transforms.errors import InputError
 
 EXTRACT_SUFFIXES = (".csv", ".csv.gz", ".parquet")
 CHUNK_BYTES = 1 << 24

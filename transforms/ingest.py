@@ -12,19 +12,19 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow.parquet as pq
+from wrvu.schemas.column_map import CANONICAL_LAYOUT, ColumnMap, load_column_map
+from wrvu.schemas.crediting import CreditingPolicy, load_crediting_policy
+from wrvu.schemas.plans import load_plans
+from wrvu.schemas.roster import load_roster
+from wrvu.schemas.workspace import Workspace
+from wrvu.transforms.crediting import load_custom_rvus, price_new_keys, rank_multiple_procedures, reprice_keys
+from wrvu.transforms.errors import QuarantineAlert, WrvuError
+from wrvu.transforms.extracts import NotUtf8, RaggedRows, file_sha256, is_extract, iter_batches, scan_extract
+from wrvu.transforms.roster import store_roster
+from wrvu.transforms.validate import PatientKeys, validate_claim_lines
+from wrvu.transforms.warehouse import fetch_dicts
 
-import sql
-from schemas.column_map import CANONICAL_LAYOUT, ColumnMap, load_column_map
-from schemas.crediting import CreditingPolicy, load_crediting_policy
-from schemas.plans import load_plans
-from schemas.roster import load_roster
-from schemas.workspace import Workspace
-from transforms.crediting import load_custom_rvus, price_new_keys, rank_multiple_procedures, reprice_keys
-from transforms.errors import QuarantineAlert, WrvuError
-from transforms.extracts import NotUtf8, RaggedRows, file_sha256, is_extract, iter_batches, scan_extract
-from transforms.roster import store_roster
-from transforms.validate import PatientKeys, validate_claim_lines
-from transforms.warehouse import fetch_dicts
+from wrvu import sql
 
 # A batch of a million lines takes about 1.5 GB while validated; Parquet parts in LZ4 are quick to
 # write and to read back in the merge.

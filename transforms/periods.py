@@ -5,7 +5,7 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 
-from transforms.errors import WrvuError
+from wrvu.transforms.errors import WrvuError
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,9 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-
-from schemas.fee_schedule import validate_schedule_rows
-from transforms.codes import normalised_code
-from transforms.errors import InputError
+from wrvu.schemas.fee_schedule import validate_schedule_rows
+from wrvu.transforms.codes import normalised_code
+from wrvu.transforms.errors import InputError
 
 QUARTER_OF_MONTH = {"JAN": "A", "APR": "B", "JUL": "C", "OCT": "D"}
 QUARTER_START_MONTH = {"A": 1, "B": 4, "C": 7, "D": 10}

@@ -3,7 +3,7 @@
 import duckdb
 import polars as pl
 
-import sql
+from wrvu import sql
 
 
 def store_roster(con: duckdb.DuckDBPyConnection, roster: pl.DataFrame) -> None:

@@ -4,10 +4,10 @@ close of each period, and what `wrvu check` finds."""
 from datetime import date
 from pathlib import Path
 
-from schemas.workspace import Workspace
-from transforms import warehouse
-from transforms.check import check_workspace
-from transforms.schedule import list_releases
+from wrvu.schemas.workspace import Workspace
+from wrvu.transforms import warehouse
+from wrvu.transforms.check import check_workspace
+from wrvu.transforms.schedule import list_releases
 
 
 def status_lines(workspace: Workspace, today: date) -> list[str]:
