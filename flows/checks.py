@@ -6,6 +6,7 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+
 from wrvu.schemas.workspace import load_workspace
 from wrvu.transforms.check import InboxScope, preflight
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 from click.core import ParameterSource
+
 from wrvu.flows import prefect_api
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.flows.workspace import init_workspace

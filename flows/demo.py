@@ -6,6 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import click
+
+from wrvu import demo
 from wrvu.flows.close import period_close
 from wrvu.flows.ingest import nightly_ingest, summary_markdown
 from wrvu.flows.schedule import load_schedule_files
@@ -15,8 +17,6 @@ from wrvu.schemas.workspace import load_workspace
 from wrvu.transforms import warehouse
 from wrvu.transforms.errors import WrvuError
 from wrvu.transforms.schedule import governing_row
-
-from wrvu import demo
 
 DEMO_DATA = Path(demo.__file__).parent
 # The 2021 office E/M revaluation, seen on the two sides of the 2020/2021 line.

@@ -9,6 +9,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+
 from wrvu.flows.checks import check_first
 from wrvu.schemas.crediting import load_crediting_policy
 from wrvu.schemas.workspace import Workspace, load_workspace

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+
 from wrvu.schemas.workspace import Workspace
 from wrvu.transforms import warehouse
 from wrvu.transforms.errors import WrvuError

@@ -5,10 +5,9 @@ import secrets
 import shutil
 from pathlib import Path
 
+from wrvu import schemas
 from wrvu.schemas.workspace import Workspace, load_workspace
 from wrvu.transforms.errors import WrvuError
-
-from wrvu import schemas
 
 TEMPLATES = Path(schemas.__file__).parent / "templates"
 GITIGNORE = "# never commit patient-hash keys or the warehouse\npatient_hash.key\nwarehouse.duckdb*\nout/\ninbox/\n"

@@ -5,6 +5,7 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
+
 from wrvu.schemas.config_csv import read_config_csv, validate_frame
 
 PERCENTILES = ("p25", "p50", "p75", "p90")

@@ -12,6 +12,7 @@ from datetime import date
 
 import pandera.polars as pa
 import polars as pl
+
 from wrvu.schemas.column_map import REQUIRED_COLUMNS
 from wrvu.schemas.npi import npi_check_digit_ok
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
 from wrvu.schemas.errors import WrvuError
 from wrvu.schemas.workspace import read_yaml, validation_error
 

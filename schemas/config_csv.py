@@ -7,6 +7,7 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 from pandera.errors import SchemaErrors
+
 from wrvu.schemas.errors import InputError
 
 

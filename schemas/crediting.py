@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
 from wrvu.schemas.workspace import read_yaml, validation_error
 
 DATE_OF_SERVICE = "date_of_service"

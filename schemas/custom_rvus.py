@@ -8,6 +8,7 @@ import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
 from pandera.errors import SchemaErrors
+
 from wrvu.schemas.errors import InputError
 from wrvu.schemas.fee_schedule import DECIMAL_2
 

@@ -2,6 +2,7 @@
 
 import pandera.polars as pa
 import polars as pl
+
 from wrvu.schemas.config_csv import validate_frame
 
 DECIMAL_2 = r"^(\d{1,6}(\.\d{0,2})?|\.\d{1,2})$"

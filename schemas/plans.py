@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
 from wrvu.schemas.crediting import pinned_release
 from wrvu.schemas.errors import InputError
 from wrvu.schemas.workspace import read_yaml

@@ -5,6 +5,7 @@ from pathlib import Path
 import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
+
 from wrvu.schemas.config_csv import read_config_csv, validate_frame
 from wrvu.schemas.errors import InputError
 from wrvu.schemas.npi import npi_check_digit_ok

@@ -7,6 +7,7 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from wrvu.schemas.errors import InputError, WrvuError
 
 WORKSPACE_FILE = "wrvu.yaml"

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from wrvu.flows.cli import cli
 from wrvu.flows.workspace import init_workspace
 

@@ -7,13 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import PPRRVU
+from tests.ingest_helpers import ingest, query
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.flows.workspace import init_workspace
 from wrvu.schemas.workspace import load_workspace
 from wrvu.transforms.errors import InputError
-
-from tests.conftest import PPRRVU
-from tests.ingest_helpers import ingest, query
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 

@@ -7,16 +7,16 @@ from datetime import date
 import duckdb
 import pytest
 from click.testing import CliRunner
+
+from tests.conftest import PPRRVU
+from tests.ingest_helpers import NPI_A, NPI_B, TODAY, ingest, write_extract
+from tests.test_close import PAYROLL_HEADER, configure, plans_yaml, read_csv
 from wrvu.flows.cli import cli
 from wrvu.flows.close import close_period
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.schemas.workspace import load_workspace
 from wrvu.transforms.check import check_workspace, preflight
 from wrvu.transforms.errors import WrvuError
-
-from tests.conftest import PPRRVU
-from tests.ingest_helpers import NPI_A, NPI_B, TODAY, ingest, write_extract
-from tests.test_close import PAYROLL_HEADER, configure, plans_yaml, read_csv
 
 FM_ROSTER = f"{NPI_A},E1,Ana,Family Medicine,fm,1.0,2023-01-01,\n"
 

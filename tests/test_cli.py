@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-from wrvu.flows.cli import cli
 
 from tests.conftest import PPRRVU
+from wrvu.flows.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -8,12 +8,12 @@ import stat
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from wrvu.flows.close import close_period
-from wrvu.flows.schedule import load_schedule_files
-from wrvu.transforms.errors import WrvuError
 
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import NPI_A, NPI_B, TODAY, ingest, query, write_extract
+from wrvu.flows.close import close_period
+from wrvu.flows.schedule import load_schedule_files
+from wrvu.transforms.errors import WrvuError
 
 SCHEDULES = [PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv", PPRRVU / "RVU23A" / "PPRRVU23_JAN.csv"]
 ROSTER_HEADER = "npi,employee_id,provider_name,specialty,plan_id,fte,effective_from,effective_to\n"

@@ -5,13 +5,13 @@ import json
 from datetime import date
 
 import pytest
+
+from tests.ingest_helpers import NPI_A, NPI_B, ingest, query, write_extract
+from tests.test_close import configure, plans_yaml, read_csv, ws  # noqa: F401  (ws is a fixture)
 from wrvu.flows.close import close_period
 from wrvu.transforms.close import refuse_wrong_timing
 from wrvu.transforms.errors import WrvuError
 from wrvu.transforms.periods import parse_period
-
-from tests.ingest_helpers import NPI_A, NPI_B, ingest, query, write_extract
-from tests.test_close import configure, plans_yaml, read_csv, ws  # noqa: F401  (ws is a fixture)
 
 ROSTER = f'{NPI_A},E1,"Rivera, Ana",Family Medicine,fm,1.0,2023-01-01,\n'
 MARCH_VISITS = [

@@ -5,6 +5,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+
 from wrvu.schemas.plans import Plan, load_plans
 from wrvu.transforms.compensation import (
     FteSpan,

@@ -7,12 +7,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from wrvu.flows.close import close_period
-from wrvu.schemas.workspace import load_workspace
 
 from tests.ingest_helpers import NPI_A, TODAY, ingest, query, write_extract
 from tests.test_check import findings
 from tests.test_close import configure, plans_yaml, read_csv, ws  # noqa: F401  (ws is a fixture)
+from wrvu.flows.close import close_period
+from wrvu.schemas.workspace import load_workspace
 
 ROSTER = f'{NPI_A},E1,"Rivera, Ana",Family Medicine,fm,1.0,2023-01-01,\n'
 

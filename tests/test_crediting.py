@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+
+from tests.conftest import PPRRVU
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.flows.workspace import init_workspace
 from wrvu.schemas.crediting import CreditingPolicy, load_crediting_policy
 from wrvu.transforms import warehouse
 from wrvu.transforms.crediting import load_custom_rvus, price_new_keys, rank_multiple_procedures
 from wrvu.transforms.errors import InputError, WrvuError
-
-from tests.conftest import PPRRVU
 
 SCHEDULE_FILES = [
     PPRRVU / "RVU20D" / "PPRRVU20_OCT.csv",  # governs 2020-10-01 .. 2020-12-31

@@ -6,10 +6,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from wrvu.flows.cli import cli
 
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import NPI_A, write_extract
+from wrvu.flows.cli import cli
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

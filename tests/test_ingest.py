@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from wrvu.flows.schedule import load_schedule_files
-from wrvu.transforms.errors import InputError
 
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import CANONICAL_HEADER, NPI_A, NPI_B, ingest, query, write_extract
+from wrvu.flows.schedule import load_schedule_files
+from wrvu.transforms.errors import InputError
 
 SCHEDULES = [
     PPRRVU / "RVU20D" / "PPRRVU20_OCT.csv",
@@ -219,10 +219,9 @@ def test_patient_identifiers_are_never_stored(ws):
 
 
 def test_large_files_are_staged_in_batches_with_the_same_result(ws):
+    from tests.ingest_helpers import TODAY
     from wrvu.transforms import ingest as ingest_module
     from wrvu.transforms import warehouse
-
-    from tests.ingest_helpers import TODAY
 
     rows = [[f"T{i}", "C1", NPI_A, "2021-02-01", "2021-02-02", "99213", "", "", "1", f"MRN{i}"] for i in range(5)]
     rows.append(["T2", "C1", NPI_A, "2021-02-01", "2021-02-02", "99214", "", "", "1", "MRN2"])  # corrects row 4

@@ -5,14 +5,14 @@ from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
+
+from tests.conftest import PPRRVU
+from tests.ingest_helpers import NPI_A, ingest, query, write_extract
 from wrvu.flows.cli import cli
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.schemas.workspace import load_workspace
 from wrvu.transforms.errors import InputError, WrvuError
 from wrvu.transforms.ingest import quarantine_alert
-
-from tests.conftest import PPRRVU
-from tests.ingest_helpers import NPI_A, ingest, query, write_extract
 
 
 def line(tid: str, service_date: str = "2023-03-01", post_date: str = "2023-03-02", code: str = "99213") -> list[str]:

@@ -10,12 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from wrvu.flows.schedule import load_schedule_files
-from wrvu.flows.workspace import init_workspace
 
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import NPI_A, NPI_B, write_extract
 from tests.test_bad_inputs import CORPUS, EXPECTED
+from wrvu.flows.schedule import load_schedule_files
+from wrvu.flows.workspace import init_workspace
 
 pytestmark = pytest.mark.slow
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+
+from tests.conftest import PPRRVU, SHARED_CMS, requires_shared
 from wrvu.transforms.pprrvu import (
     content_sha256,
     effective_from_of_release,
@@ -13,8 +15,6 @@ from wrvu.transforms.pprrvu import (
     read_schedule_file,
     release_from_name,
 )
-
-from tests.conftest import PPRRVU, SHARED_CMS, requires_shared
 
 
 def parsed(path: Path) -> pl.DataFrame:

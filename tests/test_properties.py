@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.test_crediting import SCHEDULE_FILES, credit, line
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.flows.workspace import init_workspace
 from wrvu.schemas.crediting import CreditingPolicy
 from wrvu.schemas.plans import Plan
 from wrvu.transforms import warehouse
 from wrvu.transforms.compensation import gross_pay
-
-from tests.test_crediting import SCHEDULE_FILES, credit, line
 
 # codes of the fixture releases (E/M, procedures with global shares and MULT PROC 2, imaging with
 # 26/TC rows), one code in no release, and the modifiers that change a credit

@@ -4,9 +4,9 @@ from datetime import date
 
 import polars as pl
 import pytest
-from wrvu.transforms.validate import PatientKeys, validate_claim_lines
 
 from tests.ingest_helpers import NPI_A
+from wrvu.transforms.validate import PatientKeys, validate_claim_lines
 
 KEY = bytes.fromhex("00" * 32)
 GOOD = {

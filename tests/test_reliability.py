@@ -12,13 +12,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from bench.generate import NPI_QUERY, generate_extract
+from tests.conftest import PPRRVU
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.flows.workspace import init_workspace
 from wrvu.transforms import warehouse
 from wrvu.transforms.errors import BusyError
-
-from bench.generate import NPI_QUERY, generate_extract
-from tests.conftest import PPRRVU
 
 pytestmark = pytest.mark.slow
 

@@ -4,12 +4,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+
+from tests.conftest import PPRRVU
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.transforms import warehouse
 from wrvu.transforms.errors import WrvuError
 from wrvu.transforms.schedule import governing_row, list_releases
-
-from tests.conftest import PPRRVU
 
 FIXTURE_FILES = [
     PPRRVU / "RVU20D" / "PPRRVU20_OCT.csv",

@@ -15,10 +15,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from wrvu.schemas.workspace import load_workspace
 
 from tests.conftest import PPRRVU
 from tests.ingest_helpers import NPI_A, query, write_extract
+from wrvu.schemas.workspace import load_workspace
 
 pytestmark = pytest.mark.slow
 

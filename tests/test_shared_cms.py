@@ -6,12 +6,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+
+from tests.conftest import SHARED_CMS, requires_shared
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.flows.workspace import init_workspace
 from wrvu.transforms import warehouse
 from wrvu.transforms.schedule import governing_row
-
-from tests.conftest import SHARED_CMS, requires_shared
 
 pytestmark = requires_shared
 

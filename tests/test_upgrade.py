@@ -12,11 +12,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
+
+from tests.conftest import FIXTURES
 from wrvu.flows.cli import cli
 from wrvu.transforms import warehouse
 from wrvu.transforms.errors import WrvuError
-
-from tests.conftest import FIXTURES
 
 LAYOUT_1 = FIXTURES / "warehouse_layout_1"
 # what the layout-1 warehouse holds, as its wrvu wrote it

@@ -13,6 +13,7 @@ from typing import Literal
 
 import duckdb
 import polars as pl
+
 from wrvu.schemas.benchmarks import load_benchmarks
 from wrvu.schemas.column_map import load_column_map
 from wrvu.schemas.crediting import CreditingPolicy, load_crediting_policy

@@ -11,6 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+
+from wrvu import sql
 from wrvu.schemas.benchmarks import load_benchmarks
 from wrvu.schemas.payroll_paid import load_payroll_paid
 from wrvu.schemas.plans import load_plans
@@ -46,8 +48,6 @@ from wrvu.transforms.compensation import ZERO
 from wrvu.transforms.errors import WrvuError
 from wrvu.transforms.periods import Period
 from wrvu.transforms.warehouse import fetch_dicts, fetch_frame
-
-from wrvu import sql
 
 
 def load_close_inputs(workspace: Workspace) -> CloseInputs:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 import polars as pl
+
 from wrvu.schemas.plans import Plan
 from wrvu.transforms.compensation import (
     ZERO,

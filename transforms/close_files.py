@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+
 from wrvu.schemas.workspace import Workspace
 from wrvu.transforms.close_figures import ReconciliationRow
 from wrvu.transforms.compensation import ZERO, cents

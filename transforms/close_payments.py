@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import duckdb
 import polars as pl
+
 from wrvu.schemas.plans import Plan
 from wrvu.transforms.close_figures import ReconciliationRow
 from wrvu.transforms.compensation import cents, plan_year_end, plan_year_start

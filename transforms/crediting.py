@@ -52,13 +52,13 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+
+from wrvu import sql
 from wrvu.schemas.crediting import BILATERAL_ALLOWED, CreditingPolicy
 from wrvu.schemas.custom_rvus import validate_custom_rvus
 from wrvu.transforms.codes import normalised_code, normalised_modifier
 from wrvu.transforms.errors import InputError, WrvuError
 from wrvu.transforms.warehouse import fetch_dicts
-
-from wrvu import sql
 
 CUSTOM_RVU_COLUMNS = ("cpt_code", "modifier", "work_rvu", "effective_from", "effective_to", "note")
 REQUIRED_CUSTOM_RVU_COLUMNS = ("cpt_code", "work_rvu", "effective_from")

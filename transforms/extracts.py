@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import polars as pl
+
 from wrvu.schemas.column_map import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ColumnMap
 from wrvu.transforms.errors import InputError
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow.parquet as pq
+
+from wrvu import sql
 from wrvu.schemas.column_map import CANONICAL_LAYOUT, ColumnMap, load_column_map
 from wrvu.schemas.crediting import CreditingPolicy, load_crediting_policy
 from wrvu.schemas.plans import load_plans
@@ -23,8 +25,6 @@ from wrvu.transforms.extracts import NotUtf8, RaggedRows, file_sha256, is_extrac
 from wrvu.transforms.roster import store_roster
 from wrvu.transforms.validate import PatientKeys, validate_claim_lines
 from wrvu.transforms.warehouse import fetch_dicts
-
-from wrvu import sql
 
 # A batch of a million lines takes about 1.5 GB while validated; Parquet parts in LZ4 are quick to
 # write and to read back in the merge.

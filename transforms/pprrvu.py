@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+
 from wrvu.schemas.fee_schedule import validate_schedule_rows
 from wrvu.transforms.codes import normalised_code
 from wrvu.transforms.errors import InputError

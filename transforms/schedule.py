@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+
+from wrvu import sql
 from wrvu.schemas.crediting import CreditingPolicy
 from wrvu.transforms.crediting import held_lines_repriced
 from wrvu.transforms.errors import WrvuError
 from wrvu.transforms.pprrvu import ParsedSchedule, ScheduleFile, content_sha256
 from wrvu.transforms.warehouse import fetch_dict, fetch_dicts
-
-from wrvu import sql
 
 COMPONENT_ONLY_PCTC = {"26": "2", "TC": "3"}
 

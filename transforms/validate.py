@@ -13,11 +13,11 @@ from datetime import date
 
 import duckdb
 import polars as pl
+
+from wrvu import sql
 from wrvu.schemas.claim_line import MODIFIERS, ROW_FAULT_CHECK, AcceptedClaimLine, ClaimCheck, claim_checks
 from wrvu.schemas.column_map import CANONICAL_COLUMNS
 from wrvu.transforms.codes import normalised_code, normalised_modifier
-
-from wrvu import sql
 
 ISO_DATE = "%Y-%m-%d"
 WHOLE_NUMBER = r"^[+-]?\d+(\.0*)?$"

@@ -27,9 +27,9 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-from wrvu.transforms.errors import BusyError, WrvuError
 
 from wrvu import sql
+from wrvu.transforms.errors import BusyError, WrvuError
 
 LOCK_POLL_SECONDS = 0.25
 MACRO_DEFINITION = re.compile(r"^create or replace macro ", re.MULTILINE)
