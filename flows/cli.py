@@ -292,9 +292,9 @@ def sql_command(query, as_csv, workspace_dir):
 
     workspace = open_workspace(workspace_dir)
     if query is None:
-        run_console(workspace.warehouse, as_csv, interactive=sys.stdin.isatty())
+        run_console(workspace, as_csv, interactive=sys.stdin.isatty())
     else:
-        run_query(workspace.warehouse, query, as_csv)
+        run_query(workspace, query, as_csv)
 
 
 @cli.command()

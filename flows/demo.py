@@ -64,7 +64,7 @@ def run_demo(directory: Path, route_logs: Callable[[Path], None]) -> None:
         click.echo(f"\n   close {period}: {outcome.action} -> {outcome.out_dir}")
 
     click.echo('\n5. credited wRVUs per provider and month (wrvu sql "select * from provider_period"):')
-    run_query(workspace.warehouse, "select * from provider_period order by npi, period", as_csv=False)
+    run_query(workspace, "select * from provider_period order by npi, period", as_csv=False)
     click.echo("\n6. January's variance: December restated by the late charge and the void:")
     click.echo((workspace.out / "2021-01" / "variance.csv").read_text())
     click.echo("where the files are:")

@@ -2,7 +2,6 @@
 `wrvu explain`, the audited lines behind one provider's figure."""
 
 import sys
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -17,18 +16,32 @@ from wrvu.transforms.warehouse import fetch_frame
 PROMPT, CONTINUE = "wrvu> ", "  ... "
 
 
-def run_query(path: Path, query: str, as_csv: bool) -> None:
-    with warehouse.connect(path, read_only=True) as con:
+def run_query(workspace: Workspace, query: str, as_csv: bool) -> None:
+    with warehouse.connect(workspace.warehouse, read_only=True) as con:
+        _warn_of_unapplied_config(con, workspace)
         _print_result(con, query, as_csv)
+
+
+def _warn_of_unapplied_config(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> None:
+    """Ad-hoc SQL shows the warehouse as it is, saying on stderr when its credits are of an older config."""
+    from wrvu.transforms.ingest import unapplied_config  # loaded only here: `wrvu sql` starts fast
+
+    try:
+        message = unapplied_config(con, workspace, "sql")
+    except WrvuError:  # a config file that does not load: `wrvu check` names it, the query still runs
+        return
+    if message:
+        print(f"wrvu: warning: {message}", file=sys.stderr)
 
 
 def run_explain(workspace: Workspace, period: Period, who: str, as_csv: bool) -> None:
     """`wrvu explain`: the audited lines of one provider in a period, and their total, as credited
     with the config as it is now."""
     with warehouse.connect(workspace.warehouse, read_only=True) as con:
-        from wrvu.transforms.ingest import refuse_unapplied_config  # what `wrvu sql` need not load
+        from wrvu.transforms.ingest import unapplied_config
 
-        refuse_unapplied_config(con, workspace, "explain")
+        if message := unapplied_config(con, workspace, "explain"):
+            raise WrvuError(message)
         lines = fetch_frame(
             con,
             "explain/provider_lines",
@@ -60,12 +73,13 @@ def _print_frame(frame: pl.DataFrame, as_csv: bool) -> None:
     print(f"({frame.height} rows)")
 
 
-def run_console(path: Path, as_csv: bool, interactive: bool) -> None:
+def run_console(workspace: Workspace, as_csv: bool, interactive: bool) -> None:
     """Statements end with `;`; `.tables` lists the views, `.quit` or end of input leaves.
     Piped input is read the same way, without prompts; its last statement may omit the `;`."""
     if interactive:
         print("wrvu sql (read-only). End statements with ';'. .tables lists tables and views, .quit leaves.")
-    with warehouse.connect(path, read_only=True) as con:
+    with warehouse.connect(workspace.warehouse, read_only=True) as con:
+        _warn_of_unapplied_config(con, workspace)
         buffer: list[str] = []
         while True:
             try:

@@ -37,6 +37,9 @@ def test_a_close_applies_a_custom_rvu_added_since_the_last_ingest(march, wrvu):
         "the crediting policy, custom RVUs, a plan's pinned release or the loaded "
         "releases changed since the last ingest"
     )
+    shown = wrvu("sql", "select count(*) as n from claim_lines")
+    assert shown.exit_code == 0 and shown.stderr.startswith("wrvu: warning: the crediting policy, custom RVUs")
+    assert "`wrvu sql` only reads the warehouse: run `wrvu ingest` first" in shown.stderr
     refused = wrvu("explain", "2023-03", "E1")
     assert (
         refused.exit_code == 2 and "`wrvu explain` only reads the warehouse: run `wrvu ingest` first" in refused.stderr
@@ -51,6 +54,7 @@ def test_a_close_applies_a_custom_rvu_added_since_the_last_ingest(march, wrvu):
     assert row["wrvu_period"] == "3.25", "the close pays on the config as it is now"
     assert findings(march, "config_not_applied") == []
     assert "3.2500" in wrvu("explain", "2023-03", "E1").stdout
+    assert wrvu("sql", "select count(*) as n from claim_lines").stderr == ""
 
 
 def test_a_period_basis_changed_since_the_last_ingest_moves_the_lines_before_the_close(march):

@@ -263,14 +263,16 @@ def config_not_applied(con: duckdb.DuckDBPyConnection, workspace: Workspace, pol
     return None
 
 
-def refuse_unapplied_config(con: duckdb.DuckDBPyConnection, workspace: Workspace, command: str) -> None:
-    """A command that only reads the warehouse cannot apply the config: it refuses to show credits
-    made on an older one, naming the command that applies it."""
-    if reason := config_not_applied(con, workspace, load_crediting_policy(workspace.config / "crediting.yaml")):
-        raise WrvuError(
-            f"{reason} since the last ingest, and `wrvu {command}` only reads the warehouse: run `wrvu ingest` "
-            "first (an empty inbox will do), which credits the lines again"
-        )
+def unapplied_config(con: duckdb.DuckDBPyConnection, workspace: Workspace, command: str) -> str | None:
+    """What a command that only reads the warehouse, and so cannot apply the config, says when the
+    credits are of an older config: what changed and the command that applies it; None when current."""
+    reason = config_not_applied(con, workspace, load_crediting_policy(workspace.config / "crediting.yaml"))
+    if reason is None:
+        return None
+    return (
+        f"{reason} since the last ingest, and `wrvu {command}` only reads the warehouse: run `wrvu ingest` "
+        "first (an empty inbox will do), which credits the lines again"
+    )
 
 
 def apply_config(con: duckdb.DuckDBPyConnection, workspace: Workspace, policy: CreditingPolicy) -> dict:
