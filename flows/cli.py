@@ -41,18 +41,14 @@ def open_workspace(workspace_dir: Path | None) -> Workspace:
     """The workspace named after the subcommand, else before it, else by $WRVU_HOME, else the
     current folder; a workspace that is not there says where its name came from."""
     root = click.get_current_context().find_root()
-    if workspace_dir is None:
-        workspace_dir = root.params.get("workspace_dir")
-    if (
-        workspace_dir is not None
-        and root.get_parameter_source("workspace_dir") == ParameterSource.ENVIRONMENT
-        and workspace_dir == root.params.get("workspace_dir")
-    ):
-        try:
-            return load_workspace(workspace_dir)
-        except WrvuError as exc:
+    from_home = workspace_dir is None and root.get_parameter_source("workspace_dir") == ParameterSource.ENVIRONMENT
+    workspace_dir = workspace_dir or root.params.get("workspace_dir") or Path.cwd()
+    try:
+        return load_workspace(workspace_dir)
+    except WrvuError as exc:
+        if from_home:
             raise WrvuError(f"WRVU_HOME={workspace_dir}: {exc}") from None
-    return load_workspace(workspace_dir or Path.cwd())
+        raise
 
 
 def route_flow_logs(workspace_root: Path, command: str) -> None:

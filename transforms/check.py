@@ -28,7 +28,7 @@ from wrvu.transforms.crediting import held_lines_repriced, read_custom_rvus
 from wrvu.transforms.errors import InputError, WrvuError
 from wrvu.transforms.extracts import EXTRACT_SUFFIXES, file_sha256, is_extract
 from wrvu.transforms.ingest import column_map_for, config_not_applied
-from wrvu.transforms.pprrvu import RELEASE_NAME
+from wrvu.transforms.pprrvu import RELEASE_NAME, quarterly_release_of
 from wrvu.transforms.schedule import list_releases
 
 InboxScope = Literal["full", "names", "none"]  # names: no sha256 (an ingest hashes the files itself)
@@ -268,10 +268,6 @@ def release_year(release: str, effective_from: date) -> int:
     return 2000 + int(match[1]) if match else effective_from.year
 
 
-def suggested_release(year: int) -> str:
-    return f"RVU{year % 100:02d}A"
-
-
 def release_gaps(con: duckdb.DuckDBPyConnection, today: date) -> list[Finding]:
     """`release_gap`: a release governing dates of service in a year after its own (no release of
     that year loaded to take over); the last release's open interval counts up to today."""
@@ -294,7 +290,7 @@ def release_gaps(con: duckdb.DuckDBPyConnection, today: date) -> list[Finding]:
     findings = []
     for gap in gaps:
         governs = f"{gap['gap_start']} to {gap['gap_end']}" if gap["gap_end"] else f"from {gap['gap_start']} on"
-        load = ", ".join(suggested_release(y) for y in range(gap["year"] + 1, gap["until"].year + 1))
+        load = ", ".join(quarterly_release_of(date(y, 1, 1)) for y in range(gap["year"] + 1, gap["until"].year + 1))
         found = lines.get(gap["release"])
         priced = (
             f"; {found['lines']} current lines dated {found['first_date']} to {found['last_date']} are priced on it"
@@ -325,13 +321,9 @@ def held_lines(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> list[
         if r["priceable"]:
             message += f"; {r['priceable']} of them are priced by the releases loaded now: the next `wrvu ingest` re-credits them"
         elif reason == "no_schedule":
-            message += f"; load the release governing {r['first_date']} (e.g. {_release_of(r['first_date'])})"
+            message += f"; load the release governing {r['first_date']} (e.g. {quarterly_release_of(r['first_date'])})"
         findings.append(Finding("warning", "held_lines", message, field=reason, count=r["lines"]))
     return findings
-
-
-def _release_of(day: date) -> str:
-    return f"RVU{day.year % 100:02d}{'ABCD'[(day.month - 1) // 3]}"
 
 
 def unrostered_npis(con: duckdb.DuckDBPyConnection, roster: pl.DataFrame, period_basis: str) -> list[Finding]:

@@ -178,6 +178,13 @@ def effective_from_of_release(release: str) -> date | None:
     return date(2000 + int(match[1]), QUARTER_START_MONTH[match[2].upper()], 1)
 
 
+def quarterly_release_of(day: date) -> str:
+    """The id of CMS's quarterly release for the quarter of `day` (2024-05-02 -> RVU24B): the
+    release to load for that date of service."""
+    quarter = next(letter for letter, month in reversed(QUARTER_START_MONTH.items()) if day.month >= month)
+    return f"RVU{day.year % 100:02d}{quarter}"
+
+
 def parse_schedule(source: ScheduleFile) -> ParsedSchedule:
     """The rows of a PPRRVU file, validated; raises InputError naming the file, line and field."""
     if source.file_format == "xlsx":
