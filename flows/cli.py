@@ -239,9 +239,16 @@ def ingest(paths, map_name, reprocess, workspace_dir):
     is_flag=True,
     help="Settle although payroll_paid.csv lacks an earlier close's payment (flagged in reconciliation.csv).",
 )
+@click.option("--no-statements", "statements", flag_value=False, default=True, help="Write no clinician statements.")
+@click.option(
+    "--reprice-on",
+    metavar="RELEASE",
+    help="The release the productivity report's trend is re-priced on (default: the newest loaded).",
+)
 @workspace_option
-def close(period, restate, provisional, accept_unrecorded, workspace_dir):
-    """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY): reconciliation, variance, lines, quarantine, manifest."""
+def close(period, restate, provisional, accept_unrecorded, statements, reprice_on, workspace_dir):
+    """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY): the figures (reconciliation, variance, lines, quarantine,
+    manifest) and what people read (payroll.csv, close.xlsx, statements, productivity report)."""
     from wrvu.transforms.periods import parse_period
 
     parse_period(period)  # a bad period is a usage error before Prefect starts
@@ -252,7 +259,7 @@ def close(period, restate, provisional, accept_unrecorded, workspace_dir):
     route_flow_logs(workspace.root, "close")
     with prefect_api.api():
         # its progress lines say the outcome
-        period_close(str(workspace.root), period, restate, provisional, accept_unrecorded)
+        period_close(str(workspace.root), period, restate, provisional, accept_unrecorded, statements, reprice_on)
 
 
 @cli.command()

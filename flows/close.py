@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from wrvu.flows.checks import check_first
@@ -33,16 +33,21 @@ def close_period(
     provisional: bool,
     today: date,
     accept_unrecorded: bool = False,
+    statements: bool = True,
+    reprice_on: str | None = None,
 ) -> CloseOutcome:
     workspace = load_workspace(Path(workspace_root))
     period = parse_period(period_label)
     inputs = load_close_inputs(workspace)
+    policy = load_crediting_policy(workspace.config / "crediting.yaml")
     with warehouse.connect(workspace.warehouse) as con:
         # the config as it is now (roster, and what changes a credit or a period) applied first, as an
         # ingest would, so that a config change since the last ingest never mixes with its credits
-        applied = apply_config(con, workspace, load_crediting_policy(workspace.config / "crediting.yaml"))
+        applied = apply_config(con, workspace, policy)
         # a pace report moves no money: an unrecorded earlier payment is flagged there, never refused
-        build = build_close(con, workspace, period, inputs, accept_unrecorded or provisional)
+        build = build_close(
+            con, workspace, period, inputs, policy, accept_unrecorded or provisional, statements, reprice_on
+        )
         outcome = (
             write_provisional(workspace, build, today) if provisional else commit_close(con, workspace, build, restate)
         )
@@ -65,16 +70,24 @@ def run_name() -> str:
 
 @flow(name="period_close", flow_run_name=run_name)
 def period_close(
-    workspace_root: str, period: str, restate: bool = False, provisional: bool = False, accept_unrecorded: bool = False
+    workspace_root: str,
+    period: str,
+    restate: bool = False,
+    provisional: bool = False,
+    accept_unrecorded: bool = False,
+    statements: bool = True,
+    reprice_on: str | None = None,
 ) -> CloseOutcome:
-    """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY) and write its files for payroll; with `provisional`,
-    a pace report of a period not yet over, recorded nowhere."""
+    """Close PERIOD (YYYY-MM, YYYY-Qn or YYYY) and write its files for payroll, finance, clinicians and
+    the practice; with `provisional`, a pace report of a period not yet over, recorded nowhere."""
     logger = get_run_logger()
     today = date.today()
     refuse_wrong_timing(parse_period(period), today, provisional)
     with warehouse.run_lock(Path(workspace_root), "close"):
         check_first(workspace_root, "close", "none")
-        outcome = close_period(workspace_root, period, restate, provisional, today, accept_unrecorded)
+        outcome = close_period(
+            workspace_root, period, restate, provisional, today, accept_unrecorded, statements, reprice_on
+        )
     for warning in outcome.warnings:
         logger.warning("warning: %s", warning)
     message = {
@@ -84,5 +97,9 @@ def period_close(
         "provisional": f"{outcome.period} is not over: provisional pace report, not a close: {outcome.out_dir}",
     }[outcome.action]
     logger.info(message)
-    create_markdown_artifact(markdown=f"# Close {outcome.period}\n\n{message}\n", key="period-close")
+    create_table_artifact(
+        table=[{"item": item, "value": str(value)} for item, value in outcome.summary],
+        key="period-close",
+        description=f"# Close {outcome.period}\n\n{message}",
+    )
     return outcome

@@ -72,3 +72,9 @@ def run_demo(directory: Path, route_logs: Callable[[Path], None]) -> None:
         click.echo(f"   {folder}/: {', '.join(sorted(f.name for f in folder.iterdir() if f.is_file()))}")
     click.echo(f"   warehouse: {workspace.warehouse}")
     click.echo(f"try: wrvu sql --workspace {workspace.root} \"select * from claim_lines where rule <> 'cms'\"")
+    last_close = workspace.out / DEMO_NIGHTS[-1][1]
+    click.echo("\nwhat people read, of the last close:")
+    click.echo(f"   payroll import:      {last_close / 'payroll.csv'}")
+    click.echo(f"   finance workbook:    {last_close / 'close.xlsx'}")
+    click.echo(f"   clinician statement: {min((last_close / 'statements').glob('*.pdf'))}")
+    click.echo(f"   practice report:     {last_close / 'productivity.html'}")

@@ -34,6 +34,27 @@ class AlertSettings(BaseModel):
     quarantine_pct: Decimal = Field(default=Decimal(20), ge=0, le=100)
 
 
+class EarningCodes(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pay: str = Field(default="PRODINC", min_length=1)
+    recover: str = Field(default="PRODREC", min_length=1)
+
+
+class PayrollSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # the earning codes of payroll.csv: what the payroll system books a pay and a recovery under
+    earning_codes: EarningCodes = EarningCodes()
+
+
+class ReportSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # a clinician's E/M mean level this far below the reference (or peers) with enough visits is flagged
+    em_flag_levels: Decimal = Field(default=Decimal("0.3"), ge=0)
+    em_min_visits: int = Field(default=50, ge=1)
+    # the months of the productivity report's trend, ending with the close's last month
+    trend_months: int = Field(default=24, ge=1, le=120)
+
+
 class WorkspaceSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     period_basis: Literal["service_date", "post_date"] = "service_date"
@@ -41,6 +62,8 @@ class WorkspaceSettings(BaseModel):
     paths: PathSettings = PathSettings()
     column_maps: dict[str, str] = {}
     alerts: AlertSettings = AlertSettings()
+    payroll: PayrollSettings = PayrollSettings()
+    reports: ReportSettings = ReportSettings()
 
 
 @dataclass(frozen=True)

@@ -167,36 +167,39 @@ def test_config_files_are_each_validated_and_checked_against_each_other(workspac
     )
     (workspace.config / "crediting.yaml").write_text("multiple_procedure: sometimes\n")
     (workspace.config / "column_maps" / "epic.yaml").write_text("columns: {npi: PROV_NPI}\n")
+    (workspace.config / "em_reference.csv").write_text("specialty,code,share\nFamily Medicine,99213,0.5\n")
     report = check_workspace(workspace, TODAY)
     assert [(f.level, f.code, f.file.rsplit("/", 1)[1], f.row, f.field) for f in report.findings] == [
         ("error", "config_invalid", "crediting.yaml", None, "multiple_procedure"),
+        ("error", "config_invalid", "em_reference.csv", None, "share"),
         ("error", "config_invalid", "epic.yaml", None, "columns"),
         ("warning", "unknown_employee", "payroll_paid.csv", 2, "employee_id"),
         ("warning", "no_benchmark", "benchmarks.csv", None, "specialty"),
     ]
-    assert report.findings[2].count == 2 and "'E9' is on no roster row (2 payroll rows)" in report.findings[2].message
-    assert "no row for specialty 'Cardiology' (1 employee on the roster)" in report.findings[3].message
+    assert report.findings[3].count == 2 and "'E9' is on no roster row (2 payroll rows)" in report.findings[3].message
+    assert "no row for specialty 'Cardiology' (1 employee on the roster)" in report.findings[4].message
+    assert "the shares of specialty 'Family Medicine' sum to 0.5, not 1" in report.findings[1].message
     result = wrvu("check")
     assert result.exit_code == 2
     lines = result.stdout.splitlines()
     assert lines[0].startswith("ERROR config_invalid: ") and "crediting.yaml: multiple_procedure: " in lines[0]
-    assert lines[-1] == "2 errors, 2 warnings"
+    assert lines[-1] == "3 errors, 2 warnings"
     [refusal] = result.stderr.splitlines()
     assert refusal.startswith("wrvu: ") and "crediting.yaml: multiple_procedure: " in refusal
-    assert refusal.endswith("(and 1 more error)")
+    assert refusal.endswith("(and 2 more errors)")
     as_json = json.loads(wrvu("check", "--json").stdout)
     assert sorted(as_json) == ["findings", "inbox"] and as_json["inbox"] == []
-    assert as_json["findings"][2] == {
+    assert as_json["findings"][3] == {
         "level": "warning",
         "code": "unknown_employee",
-        "message": report.findings[2].message,
+        "message": report.findings[3].message,
         "file": str(workspace.config / "payroll_paid.csv"),
         "row": 2,
         "field": "employee_id",
         "count": 2,
     }
     with pytest.raises(
-        WrvuError, match=r"crediting.yaml: multiple_procedure: .*\(ingest not run; 1 more error: see `wrvu check`\)"
+        WrvuError, match=r"crediting.yaml: multiple_procedure: .*\(ingest not run; 2 more errors: see `wrvu check`\)"
     ):
         preflight(workspace, "ingest", TODAY, "names")
 

@@ -28,6 +28,7 @@ def test_init_creates_the_workspace_of_the_contract(tmp_path):
         "config/custom_rvus.csv",
         "config/payroll_paid.csv",
         "config/benchmarks.csv",
+        "config/em_reference.csv",
         "config/column_maps/example_vendor.yaml",
     ]:
         assert (root / name).exists(), name

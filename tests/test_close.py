@@ -4,6 +4,7 @@ restatements, and the files payroll receives."""
 import csv
 import io
 import json
+import shutil
 import stat
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -143,13 +144,21 @@ def test_files_manifest_and_control_totals(ws):
     ingest(ws)
     out = close(ws, "2023-03").out_dir
     assert sorted(p.name for p in out.iterdir()) == [
+        "close.xlsx",
         "lines.csv",
         "manifest.json",
+        "payroll.csv",
+        "productivity.csv",
+        "productivity.html",
+        "productivity_em_mix.csv",
+        "productivity_trend.csv",
         "quarantine.csv",
         "reconciliation.csv",
+        "statements",
         "variance.csv",
     ]
-    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in out.iterdir())
+    assert sorted(p.name for p in (out / "statements").iterdir()) == ["E1.html", "E1.pdf", "E2.html", "E2.pdf"]
+    assert all(stat.S_IMODE(p.stat().st_mode) == (0o700 if p.is_dir() else 0o600) for p in out.rglob("*"))
     lines = read_csv(out / "lines.csv")
     assert [(l["transaction_id"], l["credited_wrvu"], l["release"], l["source_row"]) for l in lines] == [
         ("T1", "1.3000", "RVU23A", "2"),
@@ -174,8 +183,8 @@ def test_files_manifest_and_control_totals(ws):
     assert [r["release"] for r in manifest["fee_schedule_releases"]] == ["RVU23A"]
     assert manifest["row_counts"] == {"lines": 3, "reconciliation": 2, "quarantine": 1}
     assert read_csv(out / "quarantine.csv")[0]["field"] == "cpt_code"
-    for path in out.iterdir():
-        assert b"MRN" not in path.read_bytes(), path.name
+    for path in out.rglob("*.*"):
+        assert b"MRN" not in path.read_bytes(), path.name  # (test_close_documents reads the PDFs and workbook too)
     variance = {r["employee_id"]: r for r in read_csv(out / "variance.csv")}
     assert variance["E1"]["benchmark_p50_ytd"] == "1183.56"  # 4800 x 90/365
     assert variance["E2"]["benchmark_p50_ytd"] == ""
@@ -190,7 +199,7 @@ def test_a_closed_period_is_immutable_unless_restated(ws):
     write_extract(ws.inbox / "n1.csv", [["T1", "C1", NPI_A, "2023-03-01", "2023-03-02", "99213", "", "", "1", "MRN1"]])
     ingest(ws, run_id="r1")
     first = close(ws, "2023-03")
-    before = {p.name: p.read_bytes() for p in first.out_dir.iterdir()}
+    before = {p.name: p.read_bytes() for p in first.out_dir.iterdir() if p.is_file()}
     again = close(ws, "2023-03")
     assert (
         again.action == "unchanged"
@@ -245,9 +254,7 @@ def test_a_lost_close_folder_is_written_again(ws):
     ingest(ws)
     first = close(ws, "2023-03")
     data = (first.out_dir / "reconciliation.csv").read_bytes()
-    for p in first.out_dir.iterdir():
-        p.unlink()
-    first.out_dir.rmdir()
+    shutil.rmtree(first.out_dir)
     assert close(ws, "2023-03").action == "unchanged"
     assert (first.out_dir / "reconciliation.csv").read_bytes() == data
 

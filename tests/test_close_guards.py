@@ -60,16 +60,25 @@ def test_a_provisional_close_is_a_marked_pace_report_replaced_each_time_and_reco
     outcome = close_on(march, "2023-03", date(2023, 3, 15), provisional=True)
     folder = march.out / "2023-03" / "provisional"
     assert outcome.action == "provisional" and outcome.out_dir == folder
-    assert sorted(p.name for p in folder.iterdir()) == [
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.*")) == [
+        "close.provisional.xlsx",
         "lines.provisional.csv",
         "manifest.provisional.json",
+        "productivity.provisional.csv",
+        "productivity.provisional.html",
+        "productivity_em_mix.provisional.csv",
+        "productivity_trend.provisional.csv",
         "quarantine.provisional.csv",
         "reconciliation.provisional.csv",
+        "statements/E1.provisional.html",
+        "statements/E1.provisional.pdf",
         "variance.provisional.csv",
-    ]
+    ], "no payroll file: nothing is paid from a pace report"
     manifest = json.loads((folder / "manifest.provisional.json").read_text())
     assert manifest["provisional"] is True and manifest["as_of"] == "2023-03-15"
-    assert set(manifest["files_sha256"]) == {p.name for p in folder.iterdir()} - {"manifest.provisional.json"}
+    assert manifest["close_revision"] is None
+    written = {p.relative_to(folder).as_posix() for p in folder.rglob("*.*")}
+    assert set(manifest["files_sha256"]) == written - {"manifest.provisional.json"}
     [row] = read_csv(folder / "reconciliation.provisional.csv")
     assert (row["employee_id"], row["wrvu_period"]) == ("E1", "2.80")
     assert query(march, "select count(*) from closes") == [(0,)], "a pace report is no close"

@@ -1,6 +1,7 @@
 """The Prefect flows as a user runs them: `wrvu ingest`, `wrvu close` and `wrvu demo` (one
 temporary Prefect server for the session)."""
 
+import asyncio
 import csv
 import json
 
@@ -47,6 +48,8 @@ def test_ingest_and_close_through_the_cli(workspace, tmp_path):
     assert (row["wrvu_ytd"], row["threshold_ytd"], row["true_up"], row["action"]) == ("2.80", "2.96", "0.00", "none")
     again = run("close", "2023-03", "--workspace", ws)
     assert again.exit_code == 0 and "unchanged" in again.output
+    assert close_artifact()["Control totals balance"] == "True"
+    assert close_artifact()["Lines credited in the period"] == "1"
     missing = write_extract(tmp_path / "bad.csv", [["T9", "2023-03-01"]], header=["transaction_id", "DOS"])
     refused = run("ingest", str(missing), "--workspace", ws)
     assert refused.exit_code == 2 and "missing required columns: claim_id" in refused.stderr
@@ -63,3 +66,32 @@ def test_demo_runs_the_whole_job(tmp_path):
         family = next(r for r in csv.DictReader(f) if r["employee_id"] == "E1001")
     assert family["flags"].startswith("restated") and family["late_charge_wrvu"] == "1.50"
     assert "99213 on 2021-01-04: work RVU 1.30" in result.output
+    last = out / "2021-01"
+    for line in (
+        f"payroll import:      {last / 'payroll.csv'}",
+        f"finance workbook:    {last / 'close.xlsx'}",
+        f"clinician statement: {last / 'statements' / 'E1001.pdf'}",
+        f"practice report:     {last / 'productivity.html'}",
+    ):
+        assert line in result.output
+    assert (last / "statements" / "E1001.pdf").read_bytes().startswith(b"%PDF")
+
+
+def close_artifact() -> dict[str, str]:
+    """The latest `period-close` artifact: the close workbook's Summary, as a table of item and value."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    async def latest():
+        async with get_client() as client:
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["period-close"])),
+                sort=ArtifactSort.CREATED_DESC,
+                limit=1,
+            )
+
+    [artifact] = asyncio.run(latest())
+    assert artifact.type == "table"
+    table = json.loads(artifact.data) if isinstance(artifact.data, str) else artifact.data
+    return {row["item"]: row["value"] for row in table}

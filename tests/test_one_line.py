@@ -82,6 +82,13 @@ CONFIG_ERRORS = {
     "bad_plans": ("config/plans.yaml", "plans:\n  fm: {model: nonsense}\n", ["close", "2023-03"], "plans.yaml"),
     "bad_roster": ("config/roster.csv", "employee_id,npi\nE1,123\n", ["ingest"], "roster.csv"),
     "bad_settings": ("wrvu.yaml", "period_basis: whenever\n", ["ingest"], "wrvu.yaml"),
+    "bad_em_reference": (
+        "config/em_reference.csv",
+        "specialty,code,share\nFamily Medicine,99213,0.5\n",
+        ["close", "2023-03"],
+        "the shares of specialty 'Family Medicine' sum to 0.5, not 1",
+    ),
+    "unknown_release": (None, None, ["close", "2023-03", "--reprice-on", "RVU19A"], "--reprice-on RVU19A"),
     "unknown_column_map": (None, None, ["ingest", "--map", "nowhere"], "nowhere"),
     "open_period": (None, None, ["close", "2099-01"], "2099-01 ends on 2099-01-31"),
     "usage": (None, None, ["close", "2023-13"], "not a period"),

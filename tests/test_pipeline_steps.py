@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = (ROOT / "docs" / "pipeline.md").read_text(encoding="utf-8")
-FOLDERS = ("ingest", "credit", "close", "roster")
+FOLDERS = ("ingest", "credit", "close", "report", "roster")
 
 
 def test_every_sql_file_of_a_step_is_declared_in_the_list():

@@ -17,6 +17,7 @@ import polars as pl
 from wrvu.schemas.benchmarks import load_benchmarks
 from wrvu.schemas.column_map import load_column_map
 from wrvu.schemas.crediting import CreditingPolicy, load_crediting_policy
+from wrvu.schemas.em_reference import load_em_reference
 from wrvu.schemas.payroll_paid import load_payroll_paid
 from wrvu.schemas.plans import load_plans
 from wrvu.schemas.roster import load_roster
@@ -143,6 +144,7 @@ def load_config(workspace: Workspace, findings: list[Finding]) -> Config:
     config.benchmarks = attempt(load_benchmarks, folder / "benchmarks.csv")
     config.policy = attempt(load_crediting_policy, folder / "crediting.yaml")
     attempt(read_custom_rvus, folder / "custom_rvus.csv")
+    attempt(load_em_reference, folder / "em_reference.csv")
     maps = {p.stem for p in (folder / "column_maps").glob("*.yaml")} | set(workspace.settings.column_maps.values())
     for name in sorted(maps):
         attempt(load_column_map, folder, name)

@@ -3,27 +3,28 @@ quarantine, manifest), then record the close and write out/PERIOD/ (or a provisi
 The figures are in close_figures.py, the money asked of payroll in close_payments.py, the files in
 close_files.py, periods in periods.py."""
 
-import hashlib
 import shutil
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from wrvu import sql
 from wrvu.schemas.benchmarks import load_benchmarks
+from wrvu.schemas.crediting import CreditingPolicy
+from wrvu.schemas.em_reference import load_em_reference
 from wrvu.schemas.payroll_paid import load_payroll_paid
 from wrvu.schemas.plans import load_plans
 from wrvu.schemas.roster import load_roster
 from wrvu.schemas.workspace import Workspace
+from wrvu.transforms.close_build import CloseBuild, CloseReport, CloseSummary
+from wrvu.transforms.close_documents import document_files, payroll_of, summary_items
 from wrvu.transforms.close_figures import (
     RECONCILIATION_COLUMNS,
     VARIANCE_COLUMNS,
     CloseInputs,
     MonthTotals,
-    ReconciliationRow,
     reconciliation_rows,
     variance_rows,
 )
@@ -32,10 +33,9 @@ from wrvu.transforms.close_files import (
     QUARANTINE_COLUMNS,
     csv_bytes,
     lines_file,
-    lines_frame,
     manifest_bytes,
+    manifest_with_documents,
     provisional_files,
-    sha256_of,
     write_atomically,
 )
 from wrvu.transforms.close_payments import (
@@ -45,8 +45,11 @@ from wrvu.transforms.close_payments import (
     unrecorded_payments,
 )
 from wrvu.transforms.compensation import ZERO
+from wrvu.transforms.crediting import repriced_months
 from wrvu.transforms.errors import WrvuError
-from wrvu.transforms.periods import Period
+from wrvu.transforms.periods import Period, month_range
+from wrvu.transforms.report_figures import clinician_figures, trend_months
+from wrvu.transforms.schedule import list_releases
 from wrvu.transforms.warehouse import fetch_dicts, fetch_frame
 
 
@@ -58,23 +61,8 @@ def load_close_inputs(workspace: Workspace) -> CloseInputs:
         roster=load_roster(config / "roster.csv", set(plans)),
         payroll=load_payroll_paid(config / "payroll_paid.csv"),
         benchmarks=load_benchmarks(config / "benchmarks.csv"),
+        em_reference=load_em_reference(config / "em_reference.csv"),
     )
-
-
-@dataclass(frozen=True)
-class CloseBuild:
-    period: Period
-    files: dict[str, bytes]
-    control_total: Decimal
-    reconciliation: list[ReconciliationRow]
-    warnings: tuple[str, ...]
-
-    @property
-    def content_sha256(self) -> str:
-        digest = hashlib.sha256()
-        for name, data in sorted(self.files.items()):
-            digest.update(name.encode() + b"\0" + sha256_of(data).encode())
-        return digest.hexdigest()
 
 
 def build_close(
@@ -82,7 +70,10 @@ def build_close(
     workspace: Workspace,
     period: Period,
     inputs: CloseInputs,
+    policy: CreditingPolicy,
     accept_unrecorded: bool = False,
+    statements: bool = True,
+    reprice_on: str | None = None,
 ) -> CloseBuild:
     """Compute every file of the close from the warehouse (whose roster the caller has refreshed).
     The period's lines are read once into `close_period_lines`, which commit_close snapshots."""
@@ -101,8 +92,10 @@ def build_close(
     }
     held = {r["npi"]: r["lines"] for r in fetch_dicts(con, "close/held_lines")}
     variance = variance_rows(period, reconciliation, inputs, months, restatements, held)
-    lines = lines_frame(con)
+    lines = fetch_frame(con, "close/period_lines")
     quarantine = fetch_dicts(con, "close/period_quarantine", {"start": period.start, "end": period.end})
+    releases = fetch_dicts(con, "close/period_releases")
+    unassigned = fetch_dicts(con, "close/unassigned_lines")
     lines_name, lines_data = lines_file(lines)
     files = {
         "reconciliation.csv": csv_bytes(RECONCILIATION_COLUMNS, reconciliation),
@@ -117,12 +110,63 @@ def build_close(
         lines,
         reconciliation,
         sources=fetch_dicts(con, "close/period_sources"),
-        releases=fetch_dicts(con, "close/period_releases"),
-        unassigned=fetch_dicts(con, "close/unassigned_lines"),
+        releases=releases,
+        unassigned=unassigned,
         quarantined=len(quarantine),
     )
     control_total = sum(lines["credited_wrvu"].to_list(), ZERO) if lines.height else ZERO
-    return CloseBuild(period, files, control_total, reconciliation, close_warnings(period, lines.height))
+    summary = CloseSummary(
+        lines=lines.height,
+        lines_wrvu=control_total,
+        reconciliation_wrvu=sum((r.wrvu_period for r in reconciliation), ZERO),
+        quarantined_rows=len(quarantine),
+        held_lines=sum(held.values()),
+        unrostered=tuple(unassigned),
+        releases=tuple(r["release"] for r in releases),
+    )
+    settings = workspace.settings.reports
+    clinicians = clinician_figures(
+        period,
+        reconciliation,
+        variance,
+        inputs.benchmarks,
+        months,
+        fetch_dicts(con, "report/code_totals"),
+        fetch_dicts(con, "report/uncredited_lines"),
+        inputs.em_reference,
+        settings,
+    )
+    release = trend_release(con, reprice_on)
+    first_month = f"{month_range(period.end, settings.trend_months)[0][0]:%Y-%m}"
+    repriced = repriced_months(con, policy, release, first_month, period.last_month) if release else []
+    report = CloseReport(
+        clinicians, trend_months(period.end, settings.trend_months, repriced), release, settings, statements
+    )
+    return CloseBuild(
+        period,
+        files,
+        control_total,
+        reconciliation,
+        close_warnings(period, lines.height),
+        variance,
+        quarantine,
+        lines,
+        summary,
+        report,
+    )
+
+
+def trend_release(con: duckdb.DuckDBPyConnection, reprice_on: str | None) -> str | None:
+    """The release the productivity trend is re-priced on: `reprice_on` (loaded), else the newest."""
+    loaded = [r["release"] for r in list_releases(con)]
+    if reprice_on is None:
+        return loaded[-1] if loaded else None
+    if reprice_on.upper() not in loaded:
+        raise WrvuError(
+            f"--reprice-on {reprice_on}: no such release is loaded (loaded: {', '.join(loaded) or 'none'}); "
+            "load it with `wrvu schedule load`"
+        )
+    return reprice_on.upper()
 
 
 def close_warnings(period: Period, line_count: int) -> tuple[str, ...]:
@@ -152,13 +196,14 @@ class CloseOutcome:
     out_dir: Path
     action: str  # closed | restated | unchanged | provisional
     warnings: tuple[str, ...] = ()
+    summary: tuple[tuple[str, object], ...] = ()  # the workbook's Summary sheet
 
 
 def commit_close(
     con: duckdb.DuckDBPyConnection, workspace: Workspace, build: CloseBuild, restate: bool
 ) -> CloseOutcome:
     """Record the close and write its folder. A closed period is never silently rewritten: the same
-    content again is a no-op; different content needs `restate`, which adds revision N in rev-N/.
+    figures again are a no-op; different figures need `restate`, which adds revision N in rev-N/.
     Runs on the connection `build` was computed on (its `close_period_lines`)."""
     label = build.period.label
     latest = fetch_dicts(con, "close/latest_revision", {"period": label})
@@ -166,8 +211,9 @@ def commit_close(
     if latest and latest["content_sha256"] == build.content_sha256:
         out_dir = Path(latest["out_dir"])
         if not out_dir.is_dir():  # recorded, but the folder was lost (crash or deletion): write it again
-            write_atomically(out_dir, build.files)
-        return CloseOutcome(label, latest["revision"], out_dir, "unchanged", build.warnings)
+            write_atomically(out_dir, folder_files(workspace, build, latest["revision"], latest["closed_at"]))
+        summary = outcome_summary(workspace, build, latest["revision"], latest["closed_at"])
+        return CloseOutcome(label, latest["revision"], out_dir, "unchanged", build.warnings, summary)
     if latest and not restate:
         raise WrvuError(
             f"{label} was closed (revision {latest['revision']}, {latest['out_dir']}) and its inputs have changed "
@@ -180,6 +226,8 @@ def commit_close(
         shutil.rmtree(out_dir)  # the pace reports of the period, now that it is over and closed
     if out_dir.exists():
         raise WrvuError(f"{out_dir}: exists but no close of {label} revision {revision} is recorded; move it aside")
+    closed_at = datetime.now().replace(microsecond=0)
+    files = folder_files(workspace, build, revision, closed_at)  # drawn before recording: a failure records nothing
     con.execute("begin transaction")
     try:
         con.execute(
@@ -187,10 +235,11 @@ def commit_close(
             {
                 "period": label,
                 "revision": revision,
+                "closed_at": closed_at,
                 "out_dir": str(out_dir),
                 "content_sha256": build.content_sha256,
                 "control_total_wrvu": build.control_total,
-                "manifest": build.files["manifest.json"].decode(),
+                "manifest": files["manifest.json"].decode(),
             },
         )
         con.execute(sql.load("close/snapshot_lines"), {"close_period": label, "revision": revision})
@@ -205,12 +254,34 @@ def commit_close(
         raise
     # after the commit: a crash before the rename leaves a recorded close whose folder the next
     # `wrvu close` of the period writes again (same content), never a folder without a record
-    write_atomically(out_dir, build.files)
-    return CloseOutcome(label, revision, out_dir, "restated" if revision > 1 else "closed", build.warnings)
+    write_atomically(out_dir, files)
+    action = "restated" if revision > 1 else "closed"
+    summary = outcome_summary(workspace, build, revision, closed_at)
+    return CloseOutcome(label, revision, out_dir, action, build.warnings, summary)
+
+
+def folder_files(
+    workspace: Workspace, build: CloseBuild, revision: int | None, closed_at: datetime
+) -> dict[str, bytes]:
+    """The figures' files with the documents of revision `revision` (None: a provisional pace report,
+    without the payroll file nobody must pay from), the manifest listing them all."""
+    documents = document_files(build, revision, closed_at, workspace.settings.payroll.earning_codes)
+    manifest = manifest_with_documents(build.files["manifest.json"], documents, revision, closed_at)
+    return build.files | documents | {"manifest.json": manifest}
+
+
+def outcome_summary(
+    workspace: Workspace, build: CloseBuild, revision: int | None, closed_at: datetime
+) -> tuple[tuple[str, object], ...]:
+    payroll = payroll_of(build, revision, workspace.settings.payroll.earning_codes)
+    return tuple(summary_items(build, revision, closed_at, payroll))
 
 
 def write_provisional(workspace: Workspace, build: CloseBuild, today: date) -> CloseOutcome:
     """The pace report of an open period in out/PERIOD/provisional/, replaced each time, never recorded."""
+    as_of = datetime.now().replace(microsecond=0)
+    files = provisional_files(folder_files(workspace, build, None, as_of), today)
     out_dir = workspace.out / build.period.label / PROVISIONAL_FOLDER
-    write_atomically(out_dir, provisional_files(build.files, today), replace=True)
-    return CloseOutcome(build.period.label, 0, out_dir, "provisional", build.warnings)
+    write_atomically(out_dir, files, replace=True)
+    summary = outcome_summary(workspace, build, None, as_of)
+    return CloseOutcome(build.period.label, 0, out_dir, "provisional", build.warnings, summary)

@@ -118,6 +118,7 @@ class CloseInputs:
     roster: pl.DataFrame
     payroll: pl.DataFrame
     benchmarks: pl.DataFrame
+    em_reference: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,13 @@ def reconciliation_rows(period: Period, inputs: CloseInputs, months: MonthTotals
     return sorted(rows, key=lambda r: (r.employee_id, r.plan_id))
 
 
+def fte_year_fraction(row: ReconciliationRow, period_end: date) -> Decimal:
+    """The share of a full year at 1.0 FTE that the row's plan year to date is: FTE-weighted days over
+    the plan year's days. Year-to-date wRVUs over it are the annualised wRVUs at 1.0 FTE."""
+    year_start = plan_year_start(row.plan, period_end)
+    return fte_days(row.spans, year_start, period_end) / days_in_plan_year(row.plan, period_end)
+
+
 def benchmark_percentile(annualised: Decimal, benchmark: dict) -> Decimal:
     """Position of an annual wRVU figure among p25..p90: linear between them, from (0, 0) below p25,
     along the p75-p90 slope above p90 (at most 99)."""
@@ -265,9 +273,7 @@ def variance_rows(
         benchmark = benchmarks.get(main.specialty)
         p50_ytd = percentile = None
         if benchmark:
-            plan = main.plan
-            year_start = plan_year_start(plan, period.end)
-            year_fraction = fte_days(main.spans, year_start, period.end) / days_in_plan_year(plan, period.end)
+            year_fraction = fte_year_fraction(main, period.end)
             p50_ytd = benchmark["p50"] * year_fraction
             percentile = benchmark_percentile(wrvu_ytd / year_fraction, benchmark) if year_fraction else None
         pace = wrvu_ytd * 100 / threshold if threshold else None

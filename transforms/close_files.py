@@ -9,12 +9,11 @@ import os
 import secrets
 import shutil
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from importlib.metadata import version
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from wrvu.schemas.workspace import Workspace
@@ -22,10 +21,17 @@ from wrvu.transforms.close_figures import ReconciliationRow
 from wrvu.transforms.compensation import ZERO, cents
 from wrvu.transforms.periods import Period
 from wrvu.transforms.spreadsheet import safe_frame, safe_text
-from wrvu.transforms.warehouse import fetch_frame
 
 LINES_PARQUET_ABOVE = 1_000_000
-CONFIG_FILES = ("plans.yaml", "roster.csv", "payroll_paid.csv", "benchmarks.csv", "crediting.yaml", "custom_rvus.csv")
+CONFIG_FILES = (
+    "plans.yaml",
+    "roster.csv",
+    "payroll_paid.csv",
+    "benchmarks.csv",
+    "crediting.yaml",
+    "custom_rvus.csv",
+    "em_reference.csv",
+)
 QUARANTINE_COLUMNS = ("source_file", "source_row", "field", "reason")
 PROVISIONAL_FOLDER = "provisional"
 TWO_DECIMALS = {
@@ -76,11 +82,9 @@ def csv_bytes(columns: tuple[str, ...], rows: Sequence) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def lines_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return safe_frame(fetch_frame(con, "close/period_lines"))
-
-
 def lines_file(lines: pl.DataFrame) -> tuple[str, bytes]:
+    """lines.csv, or lines.parquet above a million lines; text a spreadsheet would run, made safe."""
+    lines = safe_frame(lines)
     out = io.BytesIO()
     if lines.height > LINES_PARQUET_ABOVE:
         lines.write_parquet(out)
@@ -135,6 +139,20 @@ def manifest_bytes(
     return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
 
 
+def manifest_with_documents(
+    manifest: bytes, documents: dict[str, bytes], revision: int | None, closed_at: datetime
+) -> bytes:
+    """The manifest of the figures with the revision, when it was closed and every document's sha256
+    added (the figures' manifest alone decides whether a close changed)."""
+    data = json.loads(manifest)
+    data["close_revision"] = revision
+    data["closed_at"] = closed_at.isoformat(sep=" ")
+    data["files_sha256"] = dict(
+        sorted((data["files_sha256"] | {n: sha256_of(d) for n, d in documents.items()}).items())
+    )
+    return (json.dumps(data, indent=2) + "\n").encode("utf-8")
+
+
 def provisional_files(files: dict[str, bytes], today: date) -> dict[str, bytes]:
     """A mid-period pace report of a close's `files`: every file named `NAME.provisional.EXT`, and the
     manifest saying it is provisional and as of when, so that nobody pays from it by mistake."""
@@ -159,6 +177,7 @@ def write_atomically(out_dir: Path, files: dict[str, bytes], replace: bool = Fal
     temporary = out_dir.parent / f".{out_dir.name}.{secrets.token_hex(4)}.partial"
     temporary.mkdir(mode=0o700)
     for name, data in files.items():
+        (temporary / name).parent.mkdir(mode=0o700, exist_ok=True)  # statements/
         fd = os.open(temporary / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -2,11 +2,13 @@
 not record yet: found, flagged on the reconciliation, refused when a close would move them again."""
 
 from dataclasses import replace
+from decimal import Decimal
 
 import duckdb
 import polars as pl
 
 from wrvu.schemas.plans import Plan
+from wrvu.schemas.workspace import EarningCodes
 from wrvu.transforms.close_figures import ReconciliationRow
 from wrvu.transforms.compensation import cents, plan_year_end, plan_year_start
 from wrvu.transforms.errors import WrvuError
@@ -14,6 +16,16 @@ from wrvu.transforms.periods import Period
 from wrvu.transforms.warehouse import fetch_dicts
 
 MONEY_ACTIONS = ("pay", "recover")
+PAYROLL_COLUMNS = (
+    "employee_id",
+    "provider_name",
+    "earning_code",
+    "amount",
+    "period",
+    "period_end",
+    "plan_id",
+    "close_revision",
+)
 
 
 def unrecorded_payments(
@@ -75,10 +87,35 @@ def refuse_moving_money_twice(period: Period, reconciliation: list[Reconciliatio
         )
 
 
+def money_moves(reconciliation: list[ReconciliationRow]) -> list[tuple[ReconciliationRow, Decimal]]:
+    """The rows whose action moves money, each with the amount payroll moves: the true-up to the cent,
+    negative for a recovery."""
+    return [(r, cents(r.true_up)) for r in reconciliation if r.action in MONEY_ACTIONS]
+
+
 def payment_frame(reconciliation: list[ReconciliationRow]) -> pl.DataFrame:
     """The close's pay and recover rows, as recorded in close_payments."""
     return pl.DataFrame(
-        [(r.employee_id, r.plan_id, r.action, cents(r.true_up)) for r in reconciliation if r.action in MONEY_ACTIONS],
+        [(r.employee_id, r.plan_id, r.action, amount) for r, amount in money_moves(reconciliation)],
         schema={"employee_id": pl.String, "plan_id": pl.String, "action": pl.String, "amount": pl.Decimal(18, 2)},
         orient="row",
     )
+
+
+def payroll_rows(
+    period: Period, reconciliation: list[ReconciliationRow], revision: int, earning_codes: EarningCodes
+) -> list[dict]:
+    """payroll.csv: what payroll imports, one row per pay or recover action of the close."""
+    return [
+        {
+            "employee_id": row.employee_id,
+            "provider_name": row.provider_name,
+            "earning_code": earning_codes.pay if row.action == "pay" else earning_codes.recover,
+            "amount": amount,
+            "period": period.label,
+            "period_end": period.end,
+            "plan_id": row.plan_id,
+            "close_revision": revision,
+        }
+        for row, amount in money_moves(reconciliation)
+    ]

@@ -92,6 +92,18 @@ def held_lines_repriced(
     return fetch_dicts(con, "credit/held_lines_repriced", {"releases": releases})
 
 
+def repriced_months(
+    con: duckdb.DuckDBPyConnection, policy: CreditingPolicy, release: str, first_month: str, last_month: str
+) -> list[dict]:
+    """Per month (YYYY-MM) from `first_month` to `last_month` with lines: the wRVUs credited and the
+    same lines priced on `release` by the same rules (a like-for-like trend across schedule changes).
+    Only temporary tables are written."""
+    months = {"first_month": first_month, "last_month": last_month}
+    con.execute(sql.load("report/trend_keys"), months | {"release": release})
+    _price_keys(con, "report_trend_keys", policy)
+    return fetch_dicts(con, "report/trend_months", months)
+
+
 def _price_keys(con: duckdb.DuckDBPyConnection, keys_table: str, policy: CreditingPolicy) -> None:
     """Create the temporary table `credit_key_prices`, one price per key of `keys_table`."""
     pinned = policy.pinned_release

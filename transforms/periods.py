@@ -54,3 +54,9 @@ def parse_period(text: str) -> Period:
     if re.fullmatch(r"\d{4}", text):
         return Period(text, date(int(text), 1, 1), date(int(text), 12, 31))
     raise WrvuError(f"{text!r} is not a period: use YYYY-MM, YYYY-Qn or YYYY")
+
+
+def month_range(last_day: date, count: int) -> list[tuple[date, date]]:
+    """The first and last day of the `count` months ending with the month of `last_day`, oldest first."""
+    firsts = [_add_months(date(last_day.year, last_day.month, 1), -back) for back in range(count - 1, -1, -1)]
+    return [(first, _month_end(first.year, first.month)) for first in firsts]

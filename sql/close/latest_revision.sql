@@ -1,4 +1,4 @@
-select period, revision, out_dir, content_sha256
+select period, revision, closed_at, out_dir, content_sha256
 from close_revisions
 where period = $period
 order by revision desc

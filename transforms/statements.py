@@ -1,0 +1,332 @@
+"""A clinician's statement of a close (statements/EMPLOYEE_ID.pdf and .html): their figures with the
+plan's formula written out in their own numbers, their months against the specialty's benchmark, their
+visits, E/M level mix beside their peers', top codes, restatements, lines credited nothing, and how to
+question a line. It names no patient and no other clinician: peers appear only pooled, and only
+when there are at least MIN_PEERS_SHOWN of them."""
+
+from datetime import datetime
+
+from wrvu.schemas.em_reference import EM_FAMILIES
+from wrvu.transforms.close_figures import ReconciliationRow, VarianceRow
+from wrvu.transforms.compensation import ZERO, days_in_plan_year, fte_days, gross_pay, plan_year_start
+from wrvu.transforms.document import (
+    BarChart,
+    Block,
+    Document,
+    Facts,
+    Heading,
+    Line,
+    LineChart,
+    Paragraph,
+    Table,
+    money,
+    number,
+    percent,
+)
+from wrvu.transforms.periods import Period
+from wrvu.transforms.report_figures import MIN_PEERS_SHOWN, ClinicianFigures, EmComparison
+
+UNCREDITED_LINES_SHOWN = 10
+PLOT_HEIGHT = 110.0  # points: the charts of a statement are smaller, so that it fits on two pages
+HELD_REASONS = {
+    "no_schedule": "no CMS schedule loaded for the date of service",
+    "unknown_code": "the code is in neither the CMS schedule nor the practice's custom values",
+    "invalid_modifier": "26 or TC on a code that has no such row (or both together)",
+    "unpriced_status": "CMS marks the code as not paid separately (its status is not credited)",
+}
+ACTION_WORDS = {
+    "pay": "to be paid with this close",
+    "recover": "to be recovered with this close",
+    "hold": "nothing moves now: this month is not a settle point of your plan",
+    "none": "nothing to pay or recover",
+}
+
+
+def close_label(revision: int | None, closed_at: datetime) -> str:
+    if revision is None:
+        return f"provisional pace report as of {closed_at:%Y-%m-%d}: not a close, nothing is paid from it"
+    return f"close revision {revision}, closed {closed_at:%Y-%m-%d %H:%M}"
+
+
+def statement_document(
+    period: Period,
+    figures: ClinicianFigures,
+    rows: list[ReconciliationRow],
+    variance: VarianceRow,
+    revision: int | None,
+    closed_at: datetime,
+) -> Document:
+    blocks: list[Block] = []
+    if not figures.top_codes:
+        blocks.append(Paragraph(f"No lines of yours in {period.label}: nothing was billed under your NPI.", "warning"))
+    for row in rows:
+        blocks += pay_blocks(period, row, len(rows) > 1)
+    blocks += month_blocks(figures)
+    blocks += visit_blocks(figures)
+    blocks += em_blocks(figures)
+    blocks += code_blocks(figures)
+    blocks += restatement_blocks(variance)
+    blocks += uncredited_blocks(figures)
+    blocks += [
+        Heading("Questioning a figure"),
+        Paragraph(
+            "Every line traces to its extract row and the CMS schedule row that priced it. To see how each of your "
+            f"lines was credited (release, work RVU, factor, rule), ask your practice administrator for: wrvu explain "
+            f"{period.label} {figures.npi}. wRVUs are shown to 2 decimals and money to the cent; the arithmetic uses "
+            "the exact figures, so a product of the rounded figures shown can differ by a cent."
+        ),
+    ]
+    return Document(
+        title=f"Productivity statement: {figures.provider_name}",
+        subtitle=f"{period.label} ({period.start} to {period.end}) · {close_label(revision, closed_at)}",
+        blocks=tuple(blocks),
+        footer=f"{figures.provider_name} · {figures.employee_id} · {period.label} · {close_label(revision, closed_at)}",
+        meta={"employee_id": figures.employee_id, "period": period.label, "revision": str(revision or "")},
+    )
+
+
+def pay_blocks(period: Period, row: ReconciliationRow, several_plans: bool) -> list[Block]:
+    plan = row.plan
+    year_start = plan_year_start(plan, period.end)
+    fte_day_total = fte_days(list(row.spans), year_start, period.end)
+    year_days = days_in_plan_year(plan, period.end)
+    excess = row.wrvu_ytd - row.threshold_ytd
+    gross = gross_pay(plan, excess)
+    heading = f"Your figures under plan {row.plan_id}" if several_plans else "Your figures"
+    facts = Facts(
+        (
+            ("Employee id · NPI", f"{row.employee_id} · {row.npi}"),
+            ("Specialty · plan", f"{row.specialty} · {row.plan_id}"),
+            ("FTE (average over the period)", number(row.fte_avg)),
+            (f"wRVUs in {period.label}", number(row.wrvu_period)),
+            (f"wRVUs in the plan year to {period.end}", number(row.wrvu_ytd)),
+            ("Threshold to date", number(row.threshold_ytd)),
+            ("Earned to date", money(row.earned_ytd)),
+            ("Paid to date", money(row.paid_ytd)),
+            ("Opening balance", money(row.opening_balance)),
+            ("True-up", money(row.true_up)),
+            ("Action", f"{row.action}: {ACTION_WORDS[row.action]}"),
+        ),
+        strong=("True-up", "Action"),
+    )
+    steps = [
+        f"Threshold to date = annual threshold {number(plan.threshold_wrvu)} wRVUs × your FTE-weighted days "
+        f"{number(fte_day_total)} of the plan year's {year_days} days = {number(row.threshold_ytd)} wRVUs.",
+        f"{'Above' if excess >= 0 else 'Below'} the threshold: wRVUs to date {number(row.wrvu_ytd)} − threshold "
+        f"{number(row.threshold_ytd)} = {number(excess)} wRVUs.",
+        f"Production pay: {tier_words(row, excess, gross)}",
+        f"Earned to date = {money(gross)} × payout share {percent(plan.payout_share)} = {money(row.earned_ytd)}.",
+        f"True-up = earned {money(row.earned_ytd)} + opening balance {money(row.opening_balance)} − paid to date "
+        f"{money(row.paid_ytd)} = {money(row.true_up)}.",
+        settle_words(row),
+    ]
+    return [Heading(heading), facts, Heading("How the figures are worked out", 3), *(Paragraph(step) for step in steps)]
+
+
+def tier_words(row: ReconciliationRow, excess, gross) -> str:
+    plan = row.plan
+    if excess < 0:
+        if plan.recoverable:
+            return f"{number(excess)} wRVUs × {money(plan.tiers[0].rate)} per wRVU = {money(gross)} (your plan recovers a shortfall)."
+        return f"below the threshold, your plan pays nothing and recovers nothing: {money(gross)}."
+    if plan.tier_kind == "cliff":
+        reached = [t for t in plan.tiers if t.start <= excess][-1]
+        return (
+            f"{number(excess)} wRVUs × {money(reached.rate)} per wRVU (the rate of the highest tier reached, from "
+            f"{number(reached.start)} wRVUs above the threshold, applies to all of them) = {money(gross)}."
+        )
+    parts = []
+    for tier, upper in zip(plan.tiers, [*(t.start for t in plan.tiers[1:]), None], strict=True):
+        inside = (excess if upper is None else min(excess, upper)) - tier.start
+        if inside > 0:
+            parts.append(f"{number(inside)} × {money(tier.rate)}")
+    return f"{' + '.join(parts) or '0'} = {money(gross)} (each tier's rate on the wRVUs inside it)."
+
+
+def settle_words(row: ReconciliationRow) -> str:
+    plan = row.plan
+    when = {"monthly": "every month end", "quarterly": "each quarter end", "annual": "the plan year's end"}
+    text = f"Your plan settles at {when[plan.settle]} of its plan year. This close: {row.action}, {ACTION_WORDS[row.action]}."
+    if row.deficit_balance < 0:
+        text += f" Deficit carried: {money(row.deficit_balance)}."
+    return text
+
+
+def month_blocks(figures: ClinicianFigures) -> list[Block]:
+    labels = tuple(month for month, _, _ in figures.months)
+    # months without employment (FTE 0) and without lines are gaps, not zeros
+    lines = [Line("Your wRVUs", tuple(float(wrvu) if fte or wrvu else None for _, wrvu, fte in figures.months))]
+    bands = ()
+    blocks: list[Block] = [Heading("Your wRVUs by month")]
+    if figures.benchmark:
+        monthly = {
+            p: tuple(float(figures.benchmark[p] * fte / 12) if fte else None for _, _, fte in figures.months)
+            for p in figures.benchmark
+        }
+        lines += [Line("p90", monthly["p90"], "dotted"), Line("p50 (median)", monthly["p50"], "dashed")]
+        bands = (("p25 to p75", Line("p25", monthly["p25"]), Line("p75", monthly["p75"])),)
+        blocks.append(
+            Paragraph(
+                f"Against the {figures.specialty} benchmark (annual wRVUs at 1.0 FTE, per month and prorated to your "
+                f"FTE of each month): p25 {number(figures.benchmark['p25'])}, p50 {number(figures.benchmark['p50'])}, "
+                f"p75 {number(figures.benchmark['p75'])}, p90 {number(figures.benchmark['p90'])} a year. Your plan year "
+                f"to date, annualised at 1.0 FTE, is {number(figures.annualised_wrvu)}: percentile "
+                f"{number(figures.benchmark_percentile, 0)}."
+            )
+        )
+    else:
+        blocks.append(
+            Paragraph(f"benchmarks.csv has no row for {figures.specialty}: the chart shows your wRVUs alone.", "note")
+        )
+    chart = LineChart(
+        "wRVUs per month, the last 12 months", labels, tuple(lines), "wRVUs", bands=bands, plot_height=PLOT_HEIGHT
+    )
+    blocks.insert(1, chart)
+    return blocks
+
+
+def visit_blocks(figures: ClinicianFigures) -> list[Block]:
+    if not figures.encounters:
+        return [Paragraph("Visits: no encounters in the period.")]
+    return [
+        Paragraph(
+            f"Visits: {figures.encounters:,} encounters in the period ({number(figures.encounters_per_fte, 1)} per "
+            f"1.0 FTE), {number(figures.wrvu_per_encounter)} wRVUs per encounter."
+        )
+    ]
+
+
+def em_blocks(figures: ClinicianFigures) -> list[Block]:
+    """One chart and one table over the families the clinician has visits in; each share is of the
+    family's visits (a new-patient 99204 against all new-patient visits)."""
+    blocks: list[Block] = [Heading("Your office E/M level mix")]
+    shown = [c for c in figures.em if c.mine.total]
+    if not shown:
+        return blocks + [Paragraph("No office E/M visits (99202-99205, 99211-99215) in the period.")]
+    show_peers = all(c.peer_count >= MIN_PEERS_SHOWN for c in shown)
+    show_reference = all(c.reference for c in shown)
+    codes = tuple(code for c in shown for code in EM_FAMILIES[c.family])
+    comparison_of = {code: c for c in shown for code in EM_FAMILIES[c.family]}
+    series = [Line("You", tuple(float(comparison_of[code].mine.share(code) or 0) for code in codes))]
+    columns = ["Code", "Your visits", "Your share"]
+    if show_peers:
+        series.append(Line("Your specialty peers", tuple(float(comparison_of[c].peers.share(c) or 0) for c in codes)))
+        columns.append("Peers' share")
+    if show_reference:
+        series.append(Line("Reference", tuple(float(comparison_of[c].reference.share(c) or 0) for c in codes)))
+        columns.append("Reference share")
+    rows = []
+    for code in codes:
+        comparison = comparison_of[code]
+        if not any(s.values[codes.index(code)] for s in series):
+            continue  # a level no one bills
+        row = [code, number(comparison.mine.visits.get(code, ZERO), 0), percent(comparison.mine.share(code), 1)]
+        if show_peers:
+            row.append(percent(comparison.peers.share(code), 1))
+        if show_reference:
+            row.append(percent(comparison.reference.share(code), 1))
+        rows.append(tuple(row))
+    blocks += [
+        BarChart(
+            "Office visits by level, as a share of each family's visits", codes, tuple(series), "share", percent=True
+        ),
+        Table(tuple(columns), tuple(rows), (False,) + (True,) * (len(columns) - 1)),
+    ]
+    blocks += [Paragraph(mean_level_words(c, show_peers)) for c in shown]
+    if not show_peers:
+        blocks.append(Paragraph(f"Fewer than {MIN_PEERS_SHOWN} peers of your specialty: no peer mix is shown.", "note"))
+    return blocks
+
+
+def mean_level_words(comparison: EmComparison, show_peers: bool) -> str:
+    family = "New patients" if comparison.family == "new" else "Established patients"
+    words = (
+        f"{family}: your mean level {number(comparison.mine.mean_level)} over {number(comparison.mine.total, 0)} visits"
+    )
+    if comparison.compared_with == "reference":
+        words += f"; the reference's {number(comparison.comparison_mean)}"
+    elif comparison.compared_with == "peers" and show_peers:
+        words += f"; your peers' {number(comparison.comparison_mean)}"
+    if comparison.flagged:
+        words += (
+            "; flagged, more than the practice's margin below it: worth a look at documentation and level selection"
+        )
+    return words + "."
+
+
+def code_blocks(figures: ClinicianFigures) -> list[Block]:
+    if not figures.top_codes:
+        return [Heading("Your top codes by wRVU"), Paragraph("No lines in the period.")]
+    total = figures.wrvu_period
+    rows = tuple(
+        (
+            c["code"],
+            f"{c['lines']:,}",
+            number(c["units"], 0),
+            number(c["wrvu"]),
+            percent(c["wrvu"] / total, 1) if total else "–",
+        )
+        for c in figures.top_codes
+    )
+    return [
+        Heading("Your top codes by wRVU"),
+        Table(("Code", "Lines", "Units", "wRVUs", "Share of period"), rows, (False, True, True, True, True)),
+    ]
+
+
+def restatement_blocks(variance: VarianceRow) -> list[Block]:
+    blocks: list[Block] = [Heading("Changes to months closed before")]
+    if not variance.restatement_wrvu:
+        return blocks + [Paragraph("None: the months closed before are as they were paid.")]
+    return blocks + [
+        Paragraph(
+            "Lines of months closed before that changed since their close; the change is paid through this close's "
+            "year-to-date figures."
+        ),
+        Facts(
+            (
+                ("Late charges (new or corrected lines)", number(variance.late_charge_wrvu)),
+                ("Voids", number(variance.void_wrvu)),
+                ("Schedule changes (the same line priced anew)", number(variance.schedule_change_wrvu)),
+                ("Net change in wRVUs", number(variance.restatement_wrvu)),
+            ),
+            strong=("Net change in wRVUs",),
+        ),
+    ]
+
+
+def uncredited_blocks(figures: ClinicianFigures) -> list[Block]:
+    lines = figures.uncredited_lines
+    blocks: list[Block] = [Heading("Your lines credited nothing")]
+    if not lines:
+        return blocks + [Paragraph("None: every line of the period was priced.")]
+    reasons = sorted({line["rule"].split("+")[0] for line in lines})
+    blocks.append(
+        Paragraph(
+            f"{len(lines)} line{'s' * (len(lines) != 1)} of the period credited 0 wRVUs. "
+            + " ".join(f"{reason}: {HELD_REASONS.get(reason, reason)}." for reason in reasons)
+            + " Held lines are credited by the nightly run once a schedule or custom value prices them."
+        )
+    )
+    rows = tuple(
+        (
+            str(line["service_date"]),
+            line["cpt_code"],
+            line["modifiers"] or "",
+            f"{line['units']:,}",
+            line["rule"].split("+")[0],
+            line["transaction_id"],
+        )
+        for line in lines[:UNCREDITED_LINES_SHOWN]
+    )
+    blocks.append(
+        Table(
+            ("Date of service", "Code", "Modifiers", "Units", "Reason", "Transaction"),
+            rows,
+            (False, False, False, True, False, False),
+            caption=f"the first {UNCREDITED_LINES_SHOWN} of {len(lines)}"
+            if len(lines) > UNCREDITED_LINES_SHOWN
+            else "",
+        )
+    )
+    return blocks
