@@ -51,7 +51,13 @@ def close_period(
         outcome = (
             write_provisional(workspace, build, today) if provisional else commit_close(con, workspace, build, restate)
         )
-    return replace(outcome, warnings=config_applied_notes(applied) + outcome.warnings)
+    redraw = ()
+    if outcome.action == "unchanged" and (not statements or reprice_on):
+        redraw = (
+            f"{period_label} is closed: its documents are those drawn at its close, so --no-statements and "
+            f"--reprice-on change nothing; to draw them again, move {outcome.out_dir} aside and close again",
+        )
+    return replace(outcome, warnings=config_applied_notes(applied) + outcome.warnings + redraw)
 
 
 def config_applied_notes(applied: dict) -> tuple[str, ...]:

@@ -20,7 +20,10 @@ from tests.test_close import configure, read_csv
 from wrvu.flows.close import close_period
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.flows.workspace import init_workspace
+from wrvu.schemas.workspace import ReportSettings
+from wrvu.transforms.close_documents import file_stems
 from wrvu.transforms.errors import WrvuError
+from wrvu.transforms.report_figures import em_comparisons, em_mixes, pooled_mixes
 
 # Five clinicians: four of Family Medicine whose March 2021 puts one in each quadrant (medians: 70
 # encounters, 1.31 wRVUs per encounter), one of Dermatology, a specialty benchmarks.csv lacks.
@@ -31,6 +34,7 @@ CLINICIANS = {
     "E3": ("1555444334", "Okafor, Tunde", "Family Medicine", 100, "99212"),  # possible_undercoding, E/M flagged
     "E4": ("1003000126", "Zoë Łukasz-Núñez", "Family Medicine", 40, "99212"),  # both; 40 visits: too few to flag
     "E5": ("1000000004", "Patel, Dev", "Dermatology", 30, "99213"),
+    "E6": ("1000000012", "Kim, Jo", "Family Medicine", 0, "99213"),  # on the roster, no lines: no reading
 }
 DECEMBER_99213 = 10  # E1's visits of December 2020, credited on RVU20D (0.97), re-priced on RVU21A (1.30)
 EM_REFERENCE = (
@@ -173,7 +177,7 @@ def pdf_text(path) -> str:
 def test_statement_shows_the_clinicians_own_figures_and_no_one_elses(practice):
     _, outcome = practice
     reconciliation = {r["employee_id"]: r for r in read_csv(outcome.out_dir / "reconciliation.csv")}
-    for employee, (_, name, _, _, _) in CLINICIANS.items():
+    for employee, (_, name, _, visits, _) in CLINICIANS.items():
         row = reconciliation[employee]
         text = pdf_text(outcome.out_dir / "statements" / f"{employee}.pdf")
         html, parsed = html_text(outcome.out_dir / "statements" / f"{employee}.html")
@@ -185,12 +189,14 @@ def test_statement_shows_the_clinicians_own_figures_and_no_one_elses(practice):
             assert f"wrvu explain 2021-03 {row['npi']}" in body
             others = [n for e, (_, n, _, _, _) in CLINICIANS.items() if e != employee]
             assert not any(other in body for other in others)
-        assert parsed.svgs >= 2  # the months, the E/M mix
+        assert parsed.svgs == (2 if visits else 1)  # the months, the E/M mix
         assert len(PdfReader(outcome.out_dir / "statements" / f"{employee}.pdf").pages) <= 3
     e1 = pdf_text(outcome.out_dir / "statements" / "E1.pdf")
     assert "0001U" in e1 and "unknown_code" in e1  # the line credited nothing is listed
     e5 = html_text(outcome.out_dir / "statements" / "E5.html")[0]
     assert "benchmarks.csv has no row for Dermatology" in e5
+    e6 = pdf_text(outcome.out_dir / "statements" / "E6.pdf")
+    assert "No lines of yours in 2021-03: nothing was billed under your NPI." in e6
 
 
 def test_productivity_readings_and_flags_on_a_known_practice(practice):
@@ -202,6 +208,7 @@ def test_productivity_readings_and_flags_on_a_known_practice(practice):
         "E3": "possible_undercoding",
         "E4": "both",
         "E5": "neither",  # alone in its specialty: the medians are their own
+        "E6": "",  # no encounters, no reading (and not in the medians)
     }
     assert rows["E1"]["specialty_median_encounters_per_fte"] == "70.00"
     # 99214 at 1.92 and 99212 at 0.70 (RVU21A): the median of 1.92, 1.92, 0.70, 0.70
@@ -278,3 +285,111 @@ def test_a_close_with_the_same_figures_is_unchanged_and_writes_a_lost_folder_aga
     assert (again.out_dir / "statements" / "E2.pdf").read_bytes() == statement
     assert dict(again.summary)["Close revision"] == 1
     assert isinstance(dict(again.summary)["Closed at"], datetime)
+
+
+def test_a_statement_shows_the_restatements_of_closed_months_as_variance_does(workspace):
+    load_schedule_files(workspace, [PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv"])
+    npi = CLINICIANS["E1"][0]
+    configure(
+        workspace,
+        roster=f'{npi},E1,"Rivera, Ana",Family Medicine,fm,1.0,2021-01-01,\n',
+        plans="plans:\n  fm: {model: base_plus_production, threshold_wrvu: 400, tiers: [{from: 0, rate: 50}], "
+        "settle: quarterly}\n",
+    )
+    visit = ["T1", "C1", npi, "2021-03-01", "2021-03-01", "99214", "", "", "1", "P1"]
+    write_extract(
+        workspace.inbox / "march.csv",
+        [visit, ["T2", "C2", npi, "2021-03-02", "2021-03-02", "99213", "", "", "1", "P2"]],
+    )
+    ingest(workspace, run_id="march")
+    close_period.fn(str(workspace.root), "2021-03", False, False, TODAY)
+    # in April: a late March charge, and March's 99213 voided
+    write_extract(
+        workspace.inbox / "april.csv",
+        [
+            ["T3", "C3", npi, "2021-03-03", "2021-04-02", "99215", "", "", "1", "P3"],
+            ["T2-V", "C2", npi, "2021-03-02", "2021-04-02", "99213", "", "", "-1", "P2"],
+            ["T4", "C4", npi, "2021-04-05", "2021-04-05", "99214", "", "", "1", "P4"],
+        ],
+    )
+    ingest(workspace, run_id="april")
+    april = close_period.fn(str(workspace.root), "2021-04", False, False, TODAY)
+    [variance] = read_csv(april.out_dir / "variance.csv")
+    assert (variance["late_charge_wrvu"], variance["void_wrvu"], variance["restatement_wrvu"]) == (
+        "2.80",
+        "-1.30",
+        "1.50",
+    )
+    statement = pdf_text(april.out_dir / "statements" / "E1.pdf")
+    assert "Late charges (new or corrected lines) 2.80 Voids -1.30" in statement
+    assert "Net change in wRVUs 1.50" in statement
+    [row] = read_csv(april.out_dir / "reconciliation.csv")
+    assert row["action"] == "hold" and f"{Decimal(row['true_up']):,.2f}" in statement
+    assert "nothing moves now: this month is not a settle point of your plan" in statement
+    assert (april.out_dir / "payroll.csv").read_text().count("\n") == 1, "a hold moves nothing: the header alone"
+
+
+def test_a_restated_close_asks_payroll_only_for_the_difference(workspace):
+    load_schedule_files(workspace, [PPRRVU / "RVU21A" / "PPRRVU21_JAN.csv"])
+    npi = CLINICIANS["E1"][0]
+    roster = f'{npi},E1,"Rivera, Ana",Family Medicine,fm,1.0,2021-01-01,\n'
+    plans = "plans:\n  fm: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 0, rate: 50}], settle: monthly}\n"
+    configure(workspace, roster=roster, plans=plans)
+    write_extract(
+        workspace.inbox / "march.csv", [["T1", "C1", npi, "2021-03-01", "2021-03-01", "99214", "", "", "1", "P1"]]
+    )
+    ingest(workspace, run_id="march")
+    first = close_period.fn(str(workspace.root), "2021-03", False, False, TODAY)
+    assert [(p["amount"], p["close_revision"]) for p in read_csv(first.out_dir / "payroll.csv")] == [("96.00", "1")]
+    # payroll pays it in April; then a late March charge arrives and March is restated
+    configure(workspace, roster=roster, plans=plans, payroll="E1,2021-04-05,incentive,96.00\n")
+    write_extract(
+        workspace.inbox / "late.csv", [["T2", "C2", npi, "2021-03-02", "2021-04-01", "99213", "", "", "1", "P2"]]
+    )
+    ingest(workspace, run_id="late")
+    second = close_period.fn(str(workspace.root), "2021-03", True, False, TODAY)
+    [row] = read_csv(second.out_dir / "reconciliation.csv")
+    assert (second.revision, row["true_up"], row["action"]) == (2, "161.00", "pay")  # (1.92 + 1.30) x 50
+    payroll = read_csv(second.out_dir / "payroll.csv")
+    assert [(p["earning_code"], p["amount"], p["close_revision"]) for p in payroll] == [("PRODINC", "65.00", "2")]
+    summary = dict(second.summary)
+    assert summary["To pay (amount)"] == Decimal("65.00") and summary["Payroll rows"] == 1
+
+
+def test_statement_files_are_one_per_employee_whatever_their_ids():
+    stems = file_stems(["E1", "A.1", "A/1", "ab", "AB", "x_y-2"])
+    assert stems["E1"] == "E1" and stems["x_y-2"] == "x_y-2"
+    assert stems["A.1"].startswith("A_1-") and stems["A/1"].startswith("A_1-") and stems["A.1"] != stems["A/1"]
+    assert len({s.lower() for s in stems.values()}) == 6, "unique even where a file system ignores case"
+
+
+def test_the_e_m_reference_is_read_by_the_documents_alone(practice):
+    ws, outcome = practice
+    manifest = json.loads((outcome.out_dir / "manifest.json").read_text())
+    assert set(manifest["report_config_sha256"]) == {"em_reference.csv"}
+    assert "em_reference.csv" not in manifest["config_sha256"]
+    (ws.config / "em_reference.csv").write_text(EM_REFERENCE + "Dermatology,99213,1\n")
+    try:
+        again = close_period.fn(str(ws.root), "2021-03", False, False, TODAY, statements=False)
+        assert again.action == "unchanged", "a report setting changes no figure: no restatement"
+        assert any("move" in w and "aside and close again" in w for w in again.warnings)
+    finally:
+        (ws.config / "em_reference.csv").write_text(EM_REFERENCE)
+
+
+def test_one_peer_is_never_compared_with():
+    mixes = em_mixes(
+        [
+            {"employee_id": "A", "cpt_code": "99212", "units": 60},
+            {"employee_id": "B", "cpt_code": "99215", "units": 60},
+            {"employee_id": "C", "cpt_code": "99215", "units": 60},
+        ]
+    )
+    settings = ReportSettings()
+    alone = {"A": "Cardiology", "B": "Cardiology"}
+    [_, established] = em_comparisons("A", "Cardiology", mixes, pooled_mixes(mixes, alone), {}, settings)
+    assert (established.peer_count, established.compared_with, established.flagged) == (1, "", False)
+    three = {"A": "Cardiology", "B": "Cardiology", "C": "Cardiology"}
+    [_, established] = em_comparisons("A", "Cardiology", mixes, pooled_mixes(mixes, three), {}, settings)
+    assert (established.peer_count, established.comparison_mean, established.flagged) == (2, Decimal(5), True)
+    assert established.peers.visits == {"99215": Decimal(120)}, "the peers' visits without A's own"

@@ -80,6 +80,7 @@ WIDTH = 500.0  # a Letter page's text width (511 pt at the PDF's margins)
 PLOT_HEIGHT = 150.0
 SCATTER_HEIGHT = 180.0  # room for the point labels
 ROW_HEIGHT = 17.0  # a BandChart row
+LABELLED_POINTS = 30  # a ScatterChart labels at most this many points
 EDGE = 2.0
 TITLE_SIZE, LABEL_SIZE, TICK_SIZE, POINT_SIZE = 10.0, 7.5, 7.0, 6.5
 TITLE_HEIGHT, LEGEND_ROW, TOP_LABEL, BELOW_TICKS, BELOW_LABEL = 17.0, 12.0, 16.0, 13.0, 12.0
@@ -382,11 +383,23 @@ def _point_labels(points: list[tuple[float, float, str]], area, taken: list) -> 
     return labels
 
 
+def _farthest(points: list[tuple[float, float, str]], centre: tuple[float, float], count: int) -> list:
+    """The `count` points farthest from the quadrant lines' crossing (the ones a reader looks for), in
+    their order: labelling hundreds of points would bury them all (and take quadratic time)."""
+    if len(points) <= count:
+        return points
+    cx, cy = (c if math.isfinite(c) else 0.0 for c in centre)
+    kept = set(sorted(range(len(points)), key=lambda i: -math.hypot(points[i][0] - cx, points[i][1] - cy))[:count])
+    return [p for i, p in enumerate(points) if i in kept]
+
+
 def scatter_chart(chart: ScatterChart) -> Drawing:
-    """Points coloured by group, each labelled, quadrants split by dashed lines and named in the corners."""
+    """Points coloured by group, labelled (the LABELLED_POINTS farthest from the crossing), quadrants split
+    by dashed lines and named in the corners."""
     points = [p for p in chart.points if math.isfinite(p.x) and math.isfinite(p.y)]
-    groups = list(dict.fromkeys(p.group for p in points))
-    color = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
+    order = list(dict.fromkeys([*chart.group_order, *(p.group for p in points)]))  # a group's colour is fixed
+    color = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(order)}
+    groups = [g for g in order if any(p.group == g for p in points)]
     x = _Axis([p.x for p in points] + [chart.x_line], include_zero=False, pad=0.06, count=6)
     y = _Axis([p.y for p in points] + [chart.y_line], include_zero=False, pad=0.08)
     keys = [_Key(g, color[g], "dot") for g in groups]
@@ -417,7 +430,8 @@ def scatter_chart(chart: ScatterChart) -> Drawing:
     placed = [(x(p.x), y(p.y), p.label) for p in points]
     for p, (px, py, _) in zip(points, placed, strict=True):
         drawing.add(Circle(px, py, 3.2, fillColor=color[p.group], strokeColor=colors.white, strokeWidth=0.6))
-    for label in _point_labels([p for p in placed if p[2]], (left, bottom, right, plot_top), taken):
+    labelled = _farthest([p for p in placed if p[2]], (x(chart.x_line), y(chart.y_line)), LABELLED_POINTS)
+    for label in _point_labels(labelled, (left, bottom, right, plot_top), taken):
         drawing.add(label)
     if not points:
         _no_data(drawing, left, bottom, right, plot_top)

@@ -18,14 +18,15 @@ from wrvu.schemas.payroll_paid import load_payroll_paid
 from wrvu.schemas.plans import load_plans
 from wrvu.schemas.roster import load_roster
 from wrvu.schemas.workspace import Workspace
-from wrvu.transforms.close_build import CloseBuild, CloseReport, CloseSummary
-from wrvu.transforms.close_documents import document_files, payroll_of, summary_items
+from wrvu.transforms.close_build import CloseBuild, CloseReport, CloseSummary, Revision
+from wrvu.transforms.close_documents import document_files, summary_items
 from wrvu.transforms.close_figures import (
     RECONCILIATION_COLUMNS,
     VARIANCE_COLUMNS,
     CloseInputs,
     MonthTotals,
     reconciliation_rows,
+    spans_by_employee,
     variance_rows,
 )
 from wrvu.transforms.close_files import (
@@ -36,10 +37,13 @@ from wrvu.transforms.close_files import (
     manifest_bytes,
     manifest_with_documents,
     provisional_files,
+    report_config_sha256,
     write_atomically,
 )
 from wrvu.transforms.close_payments import (
+    asked_before,
     flag_prior_unrecorded,
+    money_moves,
     payment_frame,
     refuse_moving_money_twice,
     unrecorded_payments,
@@ -135,12 +139,18 @@ def build_close(
         fetch_dicts(con, "report/uncredited_lines"),
         inputs.em_reference,
         settings,
+        spans_by_employee(inputs.roster),
     )
     release = trend_release(con, reprice_on)
     first_month = f"{month_range(period.end, settings.trend_months)[0][0]:%Y-%m}"
     repriced = repriced_months(con, policy, release, first_month, period.last_month) if release else []
     report = CloseReport(
-        clinicians, trend_months(period.end, settings.trend_months, repriced), release, settings, statements
+        clinicians,
+        trend_months(period.end, settings.trend_months, repriced),
+        release,
+        settings,
+        statements,
+        report_config_sha256(workspace),
     )
     return CloseBuild(
         period,
@@ -210,10 +220,12 @@ def commit_close(
     latest = latest[0] if latest else None
     if latest and latest["content_sha256"] == build.content_sha256:
         out_dir = Path(latest["out_dir"])
+        recorded = revision_of(con, workspace, build, latest["revision"], latest["closed_at"])
         if not out_dir.is_dir():  # recorded, but the folder was lost (crash or deletion): write it again
-            write_atomically(out_dir, folder_files(workspace, build, latest["revision"], latest["closed_at"]))
-        summary = outcome_summary(workspace, build, latest["revision"], latest["closed_at"])
-        return CloseOutcome(label, latest["revision"], out_dir, "unchanged", build.warnings, summary)
+            write_atomically(out_dir, folder_files(build, recorded))
+        return CloseOutcome(
+            label, recorded.number, out_dir, "unchanged", build.warnings, summary_items(build, recorded)
+        )
     if latest and not restate:
         raise WrvuError(
             f"{label} was closed (revision {latest['revision']}, {latest['out_dir']}) and its inputs have changed "
@@ -226,8 +238,8 @@ def commit_close(
         shutil.rmtree(out_dir)  # the pace reports of the period, now that it is over and closed
     if out_dir.exists():
         raise WrvuError(f"{out_dir}: exists but no close of {label} revision {revision} is recorded; move it aside")
-    closed_at = datetime.now().replace(microsecond=0)
-    files = folder_files(workspace, build, revision, closed_at)  # drawn before recording: a failure records nothing
+    new = revision_of(con, workspace, build, revision, datetime.now().replace(microsecond=0))
+    files = folder_files(build, new)  # drawn before recording: a failure records nothing
     con.execute("begin transaction")
     try:
         con.execute(
@@ -235,7 +247,7 @@ def commit_close(
             {
                 "period": label,
                 "revision": revision,
-                "closed_at": closed_at,
+                "closed_at": new.closed_at,
                 "out_dir": str(out_dir),
                 "content_sha256": build.content_sha256,
                 "control_total_wrvu": build.control_total,
@@ -243,7 +255,7 @@ def commit_close(
             },
         )
         con.execute(sql.load("close/snapshot_lines"), {"close_period": label, "revision": revision})
-        con.register("staged_close_payments", payment_frame(build.reconciliation))
+        con.register("staged_close_payments", payment_frame(new.moves))
         con.execute(
             sql.load("close/insert_payments"), {"period": label, "revision": revision, "period_end": build.period.end}
         )
@@ -256,32 +268,31 @@ def commit_close(
     # `wrvu close` of the period writes again (same content), never a folder without a record
     write_atomically(out_dir, files)
     action = "restated" if revision > 1 else "closed"
-    summary = outcome_summary(workspace, build, revision, closed_at)
-    return CloseOutcome(label, revision, out_dir, action, build.warnings, summary)
+    return CloseOutcome(label, revision, out_dir, action, build.warnings, summary_items(build, new))
 
 
-def folder_files(
-    workspace: Workspace, build: CloseBuild, revision: int | None, closed_at: datetime
-) -> dict[str, bytes]:
-    """The figures' files with the documents of revision `revision` (None: a provisional pace report,
-    without the payroll file nobody must pay from), the manifest listing them all."""
-    documents = document_files(build, revision, closed_at, workspace.settings.payroll.earning_codes)
-    manifest = manifest_with_documents(build.files["manifest.json"], documents, revision, closed_at)
+def revision_of(
+    con: duckdb.DuckDBPyConnection, workspace: Workspace, build: CloseBuild, number: int, closed_at: datetime
+) -> Revision:
+    """Revision `number` of the build's period: the money it moves is what earlier revisions did not."""
+    moves = money_moves(build.reconciliation, asked_before(con, build.period, number))
+    return Revision(number, closed_at, moves, workspace.settings.payroll.earning_codes)
+
+
+def folder_files(build: CloseBuild, revision: Revision) -> dict[str, bytes]:
+    """The figures' files with the documents of the revision, the manifest listing them all."""
+    documents = document_files(build, revision)
+    manifest = manifest_with_documents(
+        build.files["manifest.json"], documents, revision.number, revision.closed_at, build.report.config_sha256
+    )
     return build.files | documents | {"manifest.json": manifest}
 
 
-def outcome_summary(
-    workspace: Workspace, build: CloseBuild, revision: int | None, closed_at: datetime
-) -> tuple[tuple[str, object], ...]:
-    payroll = payroll_of(build, revision, workspace.settings.payroll.earning_codes)
-    return tuple(summary_items(build, revision, closed_at, payroll))
-
-
 def write_provisional(workspace: Workspace, build: CloseBuild, today: date) -> CloseOutcome:
-    """The pace report of an open period in out/PERIOD/provisional/, replaced each time, never recorded."""
-    as_of = datetime.now().replace(microsecond=0)
-    files = provisional_files(folder_files(workspace, build, None, as_of), today)
+    """The pace report of an open period in out/PERIOD/provisional/, replaced each time, never recorded:
+    its documents but the payroll file, which nobody must pay from."""
+    pace = Revision(None, datetime.now().replace(microsecond=0), [], workspace.settings.payroll.earning_codes)
+    files = provisional_files(folder_files(build, pace), today)
     out_dir = workspace.out / build.period.label / PROVISIONAL_FOLDER
     write_atomically(out_dir, files, replace=True)
-    summary = outcome_summary(workspace, build, None, as_of)
-    return CloseOutcome(build.period.label, 0, out_dir, "provisional", build.warnings, summary)
+    return CloseOutcome(build.period.label, 0, out_dir, "provisional", build.warnings, summary_items(build, pace))

@@ -4,13 +4,15 @@ close.py, which records and writes it, and close_documents.py, which draws the d
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import polars as pl
 
-from wrvu.schemas.workspace import ReportSettings
+from wrvu.schemas.workspace import EarningCodes, ReportSettings
 from wrvu.transforms.close_figures import ReconciliationRow, VarianceRow
 from wrvu.transforms.close_files import sha256_of
+from wrvu.transforms.close_payments import payroll_rows
 from wrvu.transforms.periods import Period
 from wrvu.transforms.report_figures import ClinicianFigures, TrendMonth
 
@@ -41,6 +43,7 @@ class CloseReport:
     repriced_on: str | None  # the release of the re-priced trend; None with no release loaded
     settings: ReportSettings
     statements: bool  # write clinician statements
+    config_sha256: dict[str, str]  # of the config files only the documents read (em_reference.csv)
 
 
 @dataclass(frozen=True)
@@ -64,3 +67,19 @@ class CloseBuild:
         for name, data in sorted(self.files.items()):
             digest.update(name.encode() + b"\0" + sha256_of(data).encode())
         return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Revision:
+    """The revision a close's documents are drawn for: its number (None for a provisional pace report),
+    when it was closed, and the money it moves (row, amount), which payroll.csv lists."""
+
+    number: int | None
+    closed_at: datetime
+    moves: list[tuple[ReconciliationRow, Decimal]]
+    earning_codes: EarningCodes
+
+    def payroll(self, period: Period) -> list[dict]:
+        if self.number is None:
+            return []
+        return payroll_rows(period, self.moves, self.number, self.earning_codes)

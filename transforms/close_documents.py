@@ -2,15 +2,17 @@
 payroll imports), close.xlsx (the workbook for finance), statements/EMPLOYEE_ID.pdf and .html (one per
 clinician) and productivity.html with its CSVs (the practice report)."""
 
+import hashlib
 import re
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 
-from wrvu.schemas.workspace import EarningCodes
-from wrvu.transforms.close_build import CloseBuild
+from wrvu.transforms.close_build import CloseBuild, Revision
 from wrvu.transforms.close_figures import RECONCILIATION_COLUMNS, VARIANCE_COLUMNS
-from wrvu.transforms.close_files import QUARANTINE_COLUMNS, csv_bytes
-from wrvu.transforms.close_payments import PAYROLL_COLUMNS, payroll_rows
+from wrvu.transforms.close_files import QUARANTINE_COLUMNS, as_written, csv_bytes
+from wrvu.transforms.close_payments import PAYROLL_COLUMNS
+from wrvu.transforms.compensation import cents
 from wrvu.transforms.productivity import (
     EM_MIX_COLUMNS,
     PRODUCTIVITY_COLUMNS,
@@ -29,42 +31,34 @@ LINES_IN_WORKBOOK_UP_TO = 1_000_000
 STATEMENTS_FOLDER = "statements"
 
 
-def document_files(
-    build: CloseBuild, revision: int | None, closed_at: datetime, earning_codes: EarningCodes
-) -> dict[str, bytes]:
-    """Every document of the close; `revision` None for a provisional pace report (no payroll file)."""
-    payroll = payroll_of(build, revision, earning_codes)
+def document_files(build: CloseBuild, revision: Revision) -> dict[str, bytes]:
+    """Every document of the close's revision; a provisional pace report has no payroll file."""
+    payroll = revision.payroll(build.period)
     files = {}
-    if revision is not None:
+    if revision.number is not None:
         files["payroll.csv"] = csv_bytes(PAYROLL_COLUMNS, payroll)
-    files["close.xlsx"] = workbook_bytes(
-        summary_items(build, revision, closed_at, payroll), sheets(build, payroll), closed_at
-    )
-    files |= productivity_files(build, revision, closed_at)
+    files["close.xlsx"] = workbook_bytes(summary_items(build, revision), sheets(build, payroll), revision.closed_at)
+    files |= productivity_files(build, revision.number, revision.closed_at)
     if build.report.statements:
-        files |= statement_files(build, revision, closed_at)
+        files |= statement_files(build, revision.number, revision.closed_at)
     return files
 
 
-def payroll_of(build: CloseBuild, revision: int | None, earning_codes: EarningCodes) -> list[dict]:
-    """payroll.csv's rows; none for a provisional pace report."""
-    return payroll_rows(build.period, build.reconciliation, revision, earning_codes) if revision is not None else []
-
-
-def summary_items(
-    build: CloseBuild, revision: int | None, closed_at: datetime, payroll: list[dict]
-) -> list[tuple[str, object]]:
-    """The Summary sheet, and the close's Prefect artifact: what finance checks first."""
+def summary_items(build: CloseBuild, revision: Revision) -> tuple[tuple[str, object], ...]:
+    """The Summary sheet, and the close's Prefect artifact: what finance checks first, each figure as
+    its file writes it (money to the cent)."""
     summary = build.summary
+    payroll = revision.payroll(build.period)
     to_pay = sum((p["amount"] for p in payroll if p["amount"] > 0), Decimal(0))
     to_recover = sum((p["amount"] for p in payroll if p["amount"] < 0), Decimal(0))
-    held = sum((r.true_up for r in build.reconciliation if r.action == "hold"), Decimal(0))
-    return [
+    held = sum((cents(r.true_up) for r in build.reconciliation if r.action == "hold"), Decimal(0))
+    provisional = revision.number is None
+    return (
         ("Period", build.period.label),
         ("Period start", build.period.start),
         ("Period end", build.period.end),
-        ("Close revision", revision if revision is not None else "provisional: not a close"),
-        ("Closed at" if revision is not None else "As of", closed_at),
+        ("Close revision", "provisional: not a close" if provisional else revision.number),
+        ("As of" if provisional else "Closed at", revision.closed_at),
         ("Lines credited in the period", summary.lines),
         ("wRVU total of the lines", summary.lines_wrvu),
         ("wRVU total of the reconciliation", summary.reconciliation_wrvu),
@@ -80,7 +74,7 @@ def summary_items(
         ("Unrostered NPIs", len(summary.unrostered)),
         ("Unrostered lines", sum(u["lines"] for u in summary.unrostered)),
         ("Releases used", ", ".join(summary.releases) or "none"),
-    ]
+    )
 
 
 def sheets(build: CloseBuild, payroll: list[dict]) -> list[Sheet]:
@@ -96,10 +90,11 @@ def sheets(build: CloseBuild, payroll: list[dict]) -> list[Sheet]:
 
 
 def rows_of(columns: tuple[str, ...], rows: list) -> list[tuple]:
-    """Values in column order from typed rows (their fields) or dicts (their keys)."""
+    """Values in column order from typed rows (their fields) or dicts (their keys), as the CSVs write
+    them: a workbook's sums tie to the files' to the cent."""
     if rows and isinstance(rows[0], dict):
-        return [tuple(row.get(c) for c in columns) for row in rows]
-    return [tuple(getattr(row, c) for c in columns) for row in rows]
+        return [tuple(as_written(c, row.get(c)) for c in columns) for row in rows]
+    return [tuple(as_written(c, getattr(row, c)) for c in columns) for row in rows]
 
 
 def productivity_files(build: CloseBuild, revision: int | None, closed_at: datetime) -> dict[str, bytes]:
@@ -128,15 +123,23 @@ def statement_files(build: CloseBuild, revision: int | None, closed_at: datetime
     for row in build.reconciliation:
         rows_of_employee.setdefault(row.employee_id, []).append(row)
     files = {}
+    stems = file_stems([figures.employee_id for figures in build.report.clinicians])
     for figures in build.report.clinicians:
         rows = rows_of_employee[figures.employee_id]
         document = statement_document(build.period, figures, rows, variance[figures.employee_id], revision, closed_at)
-        stem = f"{STATEMENTS_FOLDER}/{file_stem(figures.employee_id)}"
+        stem = f"{STATEMENTS_FOLDER}/{stems[figures.employee_id]}"
         files[f"{stem}.pdf"] = pdf_bytes(document)
         files[f"{stem}.html"] = html_bytes(document)
     return files
 
 
-def file_stem(employee_id: str) -> str:
-    """The employee id as a file name: anything but letters, digits, `-` and `_` becomes `_`."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", employee_id)
+def file_stems(employee_ids: list[str]) -> dict[str, str]:
+    """Each employee id as a file name of its own: the id itself where it is letters, digits, `-` and
+    `_` only and no other id differs from it by case alone (a file system may not tell them apart);
+    else those characters, the others as `_`, and the first 8 hex digits of the id's sha256."""
+    safe = {e: re.sub(r"[^A-Za-z0-9_-]", "_", e) for e in employee_ids}
+    folded = Counter(stem.lower() for stem in safe.values())
+    return {
+        e: stem if stem == e and folded[stem.lower()] == 1 else f"{stem}-{hashlib.sha256(e.encode()).hexdigest()[:8]}"
+        for e, stem in safe.items()
+    }

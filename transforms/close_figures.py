@@ -127,15 +127,17 @@ class MonthTotals:
     plan: a close of thousands of employees asks for a few sums each."""
 
     months: dict[tuple[str, str], list[tuple[str, Decimal, int]]]
+    plans_of: dict[str, set[str]]  # every plan an employee has months under
 
     @classmethod
     def of(cls, frame: pl.DataFrame) -> "MonthTotals":
-        months = {}
+        months, plans_of = {}, {}
         for row in frame.iter_rows(named=True):
             months.setdefault((row["employee_id"], row["plan_id"]), []).append(
                 (row["period"], row["wrvu"], row["encounters"])
             )
-        return cls(months)
+            plans_of.setdefault(row["employee_id"], set()).add(row["plan_id"])
+        return cls(months, plans_of)
 
     def _between(self, employee_id: str, plan_id: str, start: date, end: date):
         first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
@@ -147,13 +149,31 @@ class MonthTotals:
     def encounters_between(self, employee_id: str, plan_id: str, start: date, end: date) -> int:
         return sum(encounters for _, _, encounters in self._between(employee_id, plan_id, start, end))
 
+    def employee_wrvu_between(self, employee_id: str, start: date, end: date) -> Decimal:
+        """Under every plan the employee had (a statement's months span plan changes)."""
+        plans = self.plans_of.get(employee_id, ())
+        return sum((self.wrvu_between(employee_id, plan, start, end) for plan in plans), ZERO)
+
+
+def latest_row(rows: list["ReconciliationRow"]) -> "ReconciliationRow":
+    """Of an employee's rows, the one of the plan they joined last: their name, NPI and specialty now."""
+    return max(rows, key=lambda r: max(span.start for span in r.spans))
+
 
 def fte_spans_by_plan(roster: pl.DataFrame) -> dict[tuple[str, str], list[FteSpan]]:
+    return _spans_by(roster, ["employee_id", "plan_id"])
+
+
+def spans_by_employee(roster: pl.DataFrame) -> dict[str, list[FteSpan]]:
+    """Each employee's FTE spans under every plan, in date order."""
+    return _spans_by(roster, ["employee_id"])
+
+
+def _spans_by(roster: pl.DataFrame, keys: list[str]) -> dict:
     spans = {}
     for r in roster.sort("effective_from").iter_rows(named=True):
-        spans.setdefault((r["employee_id"], r["plan_id"]), []).append(
-            FteSpan(r["effective_from"], r["effective_to"], r["fte"])
-        )
+        key = tuple(r[k] for k in keys) if len(keys) > 1 else r[keys[0]]
+        spans.setdefault(key, []).append(FteSpan(r["effective_from"], r["effective_to"], r["fte"]))
     return spans
 
 
@@ -269,11 +289,11 @@ def variance_rows(
         wrvu_ytd = sum((r.wrvu_ytd for r in mine), ZERO)
         threshold = sum((r.threshold_ytd for r in mine), ZERO)
         restated = restatements.get(employee_id, {})
-        main = mine[-1]
+        main = latest_row(mine)
         benchmark = benchmarks.get(main.specialty)
         p50_ytd = percentile = None
         if benchmark:
-            year_fraction = fte_year_fraction(main, period.end)
+            year_fraction = sum((fte_year_fraction(r, period.end) for r in mine), ZERO)
             p50_ytd = benchmark["p50"] * year_fraction
             percentile = benchmark_percentile(wrvu_ytd / year_fraction, benchmark) if year_fraction else None
         pace = wrvu_ytd * 100 / threshold if threshold else None

@@ -23,15 +23,8 @@ from wrvu.transforms.periods import Period
 from wrvu.transforms.spreadsheet import safe_frame, safe_text
 
 LINES_PARQUET_ABOVE = 1_000_000
-CONFIG_FILES = (
-    "plans.yaml",
-    "roster.csv",
-    "payroll_paid.csv",
-    "benchmarks.csv",
-    "crediting.yaml",
-    "custom_rvus.csv",
-    "em_reference.csv",
-)
+CONFIG_FILES = ("plans.yaml", "roster.csv", "payroll_paid.csv", "benchmarks.csv", "crediting.yaml", "custom_rvus.csv")
+REPORT_CONFIG_FILES = ("em_reference.csv",)  # read by the documents alone: a change restates nothing
 QUARANTINE_COLUMNS = ("source_file", "source_row", "field", "reason")
 PROVISIONAL_FOLDER = "provisional"
 TWO_DECIMALS = {
@@ -57,13 +50,19 @@ TWO_DECIMALS = {
 }
 
 
+def as_written(column: str, value):
+    """A figure as the close's files write it: money and the wRVU figures of TWO_DECIMALS to the cent."""
+    return cents(value) if isinstance(value, Decimal) and column in TWO_DECIMALS else value
+
+
 def cell(column: str, value) -> str:
+    value = as_written(column, value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return str(cents(value)) if column in TWO_DECIMALS else str(value)
+        return str(value)
     if isinstance(value, (int, date)):
         return str(value)
     return safe_text(str(value))
@@ -139,14 +138,23 @@ def manifest_bytes(
     return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
 
 
+def report_config_sha256(workspace: Workspace) -> dict[str, str]:
+    return {
+        name: sha256_of((workspace.config / name).read_bytes())
+        for name in REPORT_CONFIG_FILES
+        if (workspace.config / name).is_file()
+    }
+
+
 def manifest_with_documents(
-    manifest: bytes, documents: dict[str, bytes], revision: int | None, closed_at: datetime
+    manifest: bytes, documents: dict[str, bytes], revision: int | None, closed_at: datetime, report_config: dict
 ) -> bytes:
-    """The manifest of the figures with the revision, when it was closed and every document's sha256
-    added (the figures' manifest alone decides whether a close changed)."""
+    """The manifest of the figures with the revision, when it was closed, the config only the documents
+    read and every document's sha256 added (the figures' manifest alone decides whether a close changed)."""
     data = json.loads(manifest)
     data["close_revision"] = revision
     data["closed_at"] = closed_at.isoformat(sep=" ")
+    data["report_config_sha256"] = report_config
     data["files_sha256"] = dict(
         sorted((data["files_sha256"] | {n: sha256_of(d) for n, d in documents.items()}).items())
     )

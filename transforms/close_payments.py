@@ -87,35 +87,52 @@ def refuse_moving_money_twice(period: Period, reconciliation: list[Reconciliatio
         )
 
 
-def money_moves(reconciliation: list[ReconciliationRow]) -> list[tuple[ReconciliationRow, Decimal]]:
-    """The rows whose action moves money, each with the amount payroll moves: the true-up to the cent,
-    negative for a recovery."""
-    return [(r, cents(r.true_up)) for r in reconciliation if r.action in MONEY_ACTIONS]
+def money_moves(
+    reconciliation: list[ReconciliationRow], asked_before: dict[tuple[str, str], Decimal]
+) -> list[tuple[ReconciliationRow, Decimal]]:
+    """The rows of a close that move money, each with the amount payroll moves (to the cent, negative for a
+    recovery): the true-up of a pay or recover row, less what earlier revisions of the period asked for
+    the employee and plan (`asked_before`), so that a restatement moves only the difference. A plan that
+    does not recover never asks money back."""
+    moves = []
+    for row in reconciliation:
+        target = cents(row.true_up) if row.action in MONEY_ACTIONS else Decimal(0)
+        amount = target - asked_before.get((row.employee_id, row.plan_id), Decimal(0))
+        if amount < 0 and not row.plan.recoverable:
+            amount = Decimal(0)
+        if amount:
+            moves.append((row, amount))
+    return moves
 
 
-def payment_frame(reconciliation: list[ReconciliationRow]) -> pl.DataFrame:
+def asked_before(con: duckdb.DuckDBPyConnection, period: Period, revision: int) -> dict[tuple[str, str], Decimal]:
+    rows = fetch_dicts(con, "close/asked_before", {"period": period.label, "revision": revision})
+    return {(r["employee_id"], r["plan_id"]): r["amount"] for r in rows}
+
+
+def payment_frame(moves: list[tuple[ReconciliationRow, Decimal]]) -> pl.DataFrame:
     """The close's pay and recover rows, as recorded in close_payments."""
     return pl.DataFrame(
-        [(r.employee_id, r.plan_id, r.action, amount) for r, amount in money_moves(reconciliation)],
+        [(r.employee_id, r.plan_id, "pay" if amount > 0 else "recover", amount) for r, amount in moves],
         schema={"employee_id": pl.String, "plan_id": pl.String, "action": pl.String, "amount": pl.Decimal(18, 2)},
         orient="row",
     )
 
 
 def payroll_rows(
-    period: Period, reconciliation: list[ReconciliationRow], revision: int, earning_codes: EarningCodes
+    period: Period, moves: list[tuple[ReconciliationRow, Decimal]], revision: int, earning_codes: EarningCodes
 ) -> list[dict]:
-    """payroll.csv: what payroll imports, one row per pay or recover action of the close."""
+    """payroll.csv: what payroll imports, one row per money move of the close."""
     return [
         {
             "employee_id": row.employee_id,
             "provider_name": row.provider_name,
-            "earning_code": earning_codes.pay if row.action == "pay" else earning_codes.recover,
+            "earning_code": earning_codes.pay if amount > 0 else earning_codes.recover,
             "amount": amount,
             "period": period.label,
             "period_end": period.end,
             "plan_id": row.plan_id,
             "close_revision": revision,
         }
-        for row, amount in money_moves(reconciliation)
+        for row, amount in moves
     ]

@@ -75,6 +75,7 @@ class ScatterChart:
     x_line: float
     y_line: float
     quadrant_names: tuple[str, str, str, str] = ("", "", "", "")  # top-left, top-right, bottom-left, bottom-right
+    group_order: tuple[str, ...] = ()  # the groups' colours, in this order, whichever are present
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from wrvu.transforms.document import (
     percent,
 )
 from wrvu.transforms.periods import Period
-from wrvu.transforms.report_figures import ClinicianFigures, TrendMonth
+from wrvu.transforms.report_figures import READINGS, ClinicianFigures, TrendMonth
 from wrvu.transforms.statements import close_label
 
 PRODUCTIVITY_COLUMNS = (
@@ -62,6 +62,7 @@ EM_MIX_COLUMNS = ("employee_id", "specialty", "family", "code", "visits", "share
 TREND_COLUMNS = ("month", "credited_wrvu", "repriced_wrvu", "repriced_on", "schedule_effect_wrvu", "unpriced_lines")
 SHARE_PLACES = Decimal("0.0001")
 QUADRANT_NAMES = ("schedule_fill", "neither", "both", "possible_undercoding")  # TL, TR, BL, BR
+BAND_ROWS = 40  # clinicians drawn in a specialty's benchmark chart; the table lists everyone
 MIX_CHART_CLINICIANS = 4  # flagged clinicians drawn beside the specialty's mix; the table lists everyone
 
 
@@ -162,10 +163,7 @@ def productivity_document(
                 ("Clinicians", f"{len(clinicians):,}"),
                 (f"wRVUs in {period.label}", number(sum((c.wrvu_period for c in clinicians), Decimal(0)))),
                 ("Encounters in the period", f"{sum(c.encounters for c in clinicians):,}"),
-                *(
-                    (f"Reading {reading}", f"{sum(c.reading == reading for c in clinicians):,}")
-                    for reading in QUADRANT_NAMES
-                ),
+                *((f"Reading {reading}", f"{sum(c.reading == reading for c in clinicians):,}") for reading in READINGS),
                 ("E/M level mix flagged", f"{sum(c.em_flag for c in clinicians):,}"),
             )
         )
@@ -206,20 +204,31 @@ def benchmark_blocks(clinicians: list[ClinicianFigures]) -> list[Block]:
             )
         )
     ordered = in_report_order(clinicians)
-    blocks.append(
-        BandChart(
-            "Annualised wRVUs at 1.0 FTE",
-            tuple(
-                BandRow(
-                    f"{c.provider_name} ({c.specialty})",
-                    float(c.annualised_wrvu or 0),
-                    *((float(c.benchmark[p]) if c.benchmark else None) for p in ("p25", "p50", "p75", "p90")),
-                )
-                for c in ordered
-            ),
-            "wRVUs a year at 1.0 FTE",
+    for specialty in sorted({c.specialty for c in clinicians}):
+        members = sorted((c for c in ordered if c.specialty == specialty), key=lambda c: c.annualised_wrvu or 0)
+        drawn = members if len(members) <= BAND_ROWS else members[: BAND_ROWS // 2] + members[-BAND_ROWS // 2 :]
+        blocks.append(
+            BandChart(
+                f"{specialty}: annualised wRVUs at 1.0 FTE",
+                tuple(
+                    BandRow(
+                        c.provider_name,
+                        float(c.annualised_wrvu or 0),
+                        *((float(c.benchmark[p]) if c.benchmark else None) for p in ("p25", "p50", "p75", "p90")),
+                    )
+                    for c in drawn
+                ),
+                "wRVUs a year at 1.0 FTE",
+            )
         )
-    )
+        if len(drawn) < len(members):
+            blocks.append(
+                Paragraph(
+                    f"The {BAND_ROWS // 2} lowest and {BAND_ROWS // 2} highest of the {len(members):,} clinicians of "
+                    f"{specialty} are drawn; the table lists everyone.",
+                    "note",
+                )
+            )
     blocks.append(
         Table(
             ("Clinician", "Specialty", "FTE", "wRVUs YTD", "Annualised", "p25", "p50", "p75", "p90", "Percentile"),
@@ -269,6 +278,7 @@ def quadrant_blocks(clinicians: list[ClinicianFigures]) -> list[Block]:
                     float(plotted[0].peer_median_encounters_per_fte),
                     float(plotted[0].peer_median_wrvu_per_encounter),
                     QUADRANT_NAMES,
+                    READINGS,
                 )
             )
     ordered = in_report_order(clinicians)
@@ -293,7 +303,7 @@ def quadrant_blocks(clinicians: list[ClinicianFigures]) -> list[Block]:
                     number(c.peer_median_encounters_per_fte, 1),
                     number(c.wrvu_per_encounter),
                     number(c.peer_median_wrvu_per_encounter),
-                    c.reading or "no encounters",
+                    c.reading or ("no FTE in the period" if c.encounters else "no encounters"),
                 )
                 for c in ordered
             ),

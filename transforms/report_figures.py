@@ -24,12 +24,12 @@ import polars as pl
 from wrvu.schemas.benchmarks import PERCENTILES
 from wrvu.schemas.em_reference import EM_FAMILIES, em_level
 from wrvu.schemas.workspace import ReportSettings
-from wrvu.transforms.close_figures import MonthTotals, ReconciliationRow, VarianceRow, fte_year_fraction
-from wrvu.transforms.compensation import ZERO, fte_days
+from wrvu.transforms.close_figures import MonthTotals, ReconciliationRow, VarianceRow, fte_year_fraction, latest_row
+from wrvu.transforms.compensation import ZERO, FteSpan, fte_days
 from wrvu.transforms.periods import Period, month_range
 
 READINGS = ("schedule_fill", "possible_undercoding", "both", "neither")
-MIN_PEERS_SHOWN = 2  # a statement shows a peer mix of at least two other clinicians, never one's figures
+MIN_PEERS_SHOWN = 2  # peers are pooled and at least two: no one's own figures are ever shown or compared with
 TOP_CODES = 5  # a statement's top codes
 
 
@@ -67,6 +67,7 @@ class EmComparison:
     compared_with: str  # reference | peers | "" (nothing to compare with)
     comparison_mean: Decimal | None
     flagged: bool
+    margin: Decimal  # reports.em_flag_levels
 
 
 @dataclass(frozen=True)
@@ -150,30 +151,44 @@ def reference_mixes(em_reference: pl.DataFrame) -> dict[tuple[str, str], EmMix]:
     return {key: EmMix(key[1], shares) for key, shares in mixes.items() if sum(shares.values(), ZERO) > 0}
 
 
+def pooled_mixes(
+    mixes: dict[str, dict[str, EmMix]], specialty_of: dict[str, str]
+) -> dict[tuple[str, str], tuple[dict[str, Decimal], int]]:
+    """Per specialty and family, the visits of all its clinicians by code, and how many have visits."""
+    pooled: dict[tuple[str, str], tuple[dict[str, Decimal], int]] = {}
+    for employee, by_family in mixes.items():
+        for family, mix in by_family.items():
+            if mix.total:
+                visits, count = pooled.get((specialty_of.get(employee), family), ({}, 0))
+                for code, n in mix.visits.items():
+                    visits[code] = visits.get(code, ZERO) + n
+                pooled[(specialty_of.get(employee), family)] = (visits, count + 1)
+    return pooled
+
+
 def em_comparisons(
     employee_id: str,
     specialty: str,
     mixes: dict[str, dict[str, EmMix]],
-    specialty_of: dict[str, str],
+    pooled: dict[tuple[str, str], tuple[dict[str, Decimal], int]],
     references: dict[tuple[str, str], EmMix],
     settings: ReportSettings,
 ) -> tuple[EmComparison, ...]:
+    """The clinician's mix per family against their peers (the specialty's pooled visits less their
+    own) and the reference; peers are compared with only when there are MIN_PEERS_SHOWN of them, so
+    that a flag never tells one colleague's level."""
     comparisons = []
     for family in EM_FAMILIES:
         mine = mixes.get(employee_id, {}).get(family, EmMix(family, {}))
-        peer_visits: dict[str, Decimal] = {}
-        peer_count = 0
-        for other, by_family in mixes.items():
-            if other != employee_id and specialty_of.get(other) == specialty and by_family[family].total:
-                peer_count += 1
-                for code, visits in by_family[family].visits.items():
-                    peer_visits[code] = peer_visits.get(code, ZERO) + visits
-        peers = EmMix(family, peer_visits)
+        visits, count = pooled.get((specialty, family), ({}, 0))
+        others = {code: n - mine.visits.get(code, ZERO) for code, n in visits.items()}
+        peers = EmMix(family, {code: n for code, n in others.items() if n})
+        peer_count = count - (1 if mine.total else 0)
         reference = references.get((specialty, family))
         compared_with, comparison_mean = "", None
         if reference is not None:
             compared_with, comparison_mean = "reference", reference.mean_level
-        elif peers.total:
+        elif peers.total and peer_count >= MIN_PEERS_SHOWN:
             compared_with, comparison_mean = "peers", peers.mean_level
         flagged = (
             comparison_mean is not None
@@ -181,7 +196,17 @@ def em_comparisons(
             and mine.mean_level < comparison_mean - settings.em_flag_levels
         )
         comparisons.append(
-            EmComparison(family, mine, peers, peer_count, reference, compared_with, comparison_mean, flagged)
+            EmComparison(
+                family,
+                mine,
+                peers,
+                peer_count,
+                reference,
+                compared_with,
+                comparison_mean,
+                flagged,
+                settings.em_flag_levels,
+            )
         )
     return tuple(comparisons)
 
@@ -196,15 +221,18 @@ def clinician_figures(
     uncredited: list[dict],
     em_reference: pl.DataFrame,
     settings: ReportSettings,
+    spans_of_employee: dict[str, list[FteSpan]],
 ) -> list[ClinicianFigures]:
-    """One entry per employee of the close (as variance.csv), in employee order."""
+    """One entry per employee of the close (as variance.csv), in employee order; their months under
+    every plan they had (`spans_of_employee`: their FTE spans across plans)."""
     by_employee: dict[str, list[ReconciliationRow]] = {}
     for row in reconciliation:
         by_employee.setdefault(row.employee_id, []).append(row)
     variance_of: dict[str, VarianceRow] = {v.employee_id: v for v in variance}
     benchmark_of = {r["specialty"]: {p: r[p] for p in PERCENTILES} for r in benchmarks.iter_rows(named=True)}
-    specialty_of = {employee: rows[-1].specialty for employee, rows in by_employee.items()}
+    specialty_of = {employee: latest_row(rows).specialty for employee, rows in by_employee.items()}
     mixes = em_mixes(code_totals)
+    pooled = pooled_mixes(mixes, specialty_of)
     references = reference_mixes(em_reference)
     codes_of: dict[str, list[dict]] = {}
     for row in code_totals:
@@ -232,15 +260,15 @@ def clinician_figures(
     twelve_months = month_range(period.end, 12)
     figures = []
     for employee, rows in sorted(by_employee.items()):
-        main = rows[-1]
-        spans = [span for r in rows for span in r.spans]
+        main = latest_row(rows)
+        spans = spans_of_employee.get(employee, [])
         year_fraction = sum((fte_year_fraction(r, period.end) for r in rows), ZERO)
         wrvu_ytd = sum((r.wrvu_ytd for r in rows), ZERO)
         median_encounters, median_intensity = medians[main.specialty]
-        em = em_comparisons(employee, main.specialty, mixes, specialty_of, references, settings)
+        em = em_comparisons(employee, main.specialty, mixes, pooled, references, settings)
         monthly = []
         for month_start, month_end in twelve_months:
-            wrvu = sum((months.wrvu_between(employee, r.plan_id, month_start, month_end) for r in rows), ZERO)
+            wrvu = months.employee_wrvu_between(employee, month_start, month_end)
             fte = fte_days(spans, month_start, month_end) / ((month_end - month_start).days + 1)
             monthly.append((f"{month_start:%Y-%m}", wrvu, fte))
         top = sorted(codes_of.get(employee, []), key=lambda r: (-r["wrvu"], r["cpt_code"]))[:TOP_CODES]

@@ -5,6 +5,7 @@ question a line. It names no patient and no other clinician: peers appear only p
 when there are at least MIN_PEERS_SHOWN of them."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from wrvu.schemas.em_reference import EM_FAMILIES
 from wrvu.transforms.close_figures import ReconciliationRow, VarianceRow
@@ -27,6 +28,7 @@ from wrvu.transforms.periods import Period
 from wrvu.transforms.report_figures import MIN_PEERS_SHOWN, ClinicianFigures, EmComparison
 
 UNCREDITED_LINES_SHOWN = 10
+WORKING = 4  # decimals of the wRVUs in the worked formulas, so that they reproduce
 PLOT_HEIGHT = 110.0  # points: the charts of a statement are smaller, so that it fits on two pages
 HELD_REASONS = {
     "no_schedule": "no CMS schedule loaded for the date of service",
@@ -60,7 +62,7 @@ def statement_document(
     if not figures.top_codes:
         blocks.append(Paragraph(f"No lines of yours in {period.label}: nothing was billed under your NPI.", "warning"))
     for row in rows:
-        blocks += pay_blocks(period, row, len(rows) > 1)
+        blocks += pay_blocks(period, row, len(rows) > 1, revision is None)
     blocks += month_blocks(figures)
     blocks += visit_blocks(figures)
     blocks += em_blocks(figures)
@@ -72,8 +74,7 @@ def statement_document(
         Paragraph(
             "Every line traces to its extract row and the CMS schedule row that priced it. To see how each of your "
             f"lines was credited (release, work RVU, factor, rule), ask your practice administrator for: wrvu explain "
-            f"{period.label} {figures.npi}. wRVUs are shown to 2 decimals and money to the cent; the arithmetic uses "
-            "the exact figures, so a product of the rounded figures shown can differ by a cent."
+            f"{period.label} {figures.npi}."
         ),
     ]
     return Document(
@@ -85,7 +86,7 @@ def statement_document(
     )
 
 
-def pay_blocks(period: Period, row: ReconciliationRow, several_plans: bool) -> list[Block]:
+def pay_blocks(period: Period, row: ReconciliationRow, several_plans: bool, provisional: bool) -> list[Block]:
     plan = row.plan
     year_start = plan_year_start(plan, period.end)
     fte_day_total = fte_days(list(row.spans), year_start, period.end)
@@ -105,20 +106,22 @@ def pay_blocks(period: Period, row: ReconciliationRow, several_plans: bool) -> l
             ("Paid to date", money(row.paid_ytd)),
             ("Opening balance", money(row.opening_balance)),
             ("True-up", money(row.true_up)),
-            ("Action", f"{row.action}: {ACTION_WORDS[row.action]}"),
+            ("Action", f"{row.action}: {action_words(row.action, provisional)}"),
         ),
         strong=("True-up", "Action"),
     )
     steps = [
         f"Threshold to date = annual threshold {number(plan.threshold_wrvu)} wRVUs × your FTE-weighted days "
-        f"{number(fte_day_total)} of the plan year's {year_days} days = {number(row.threshold_ytd)} wRVUs.",
-        f"{'Above' if excess >= 0 else 'Below'} the threshold: wRVUs to date {number(row.wrvu_ytd)} − threshold "
-        f"{number(row.threshold_ytd)} = {number(excess)} wRVUs.",
+        f"{number(fte_day_total)} of the plan year's {year_days} days = {number(row.threshold_ytd, WORKING)} wRVUs.",
+        f"{'Above' if excess >= 0 else 'Below'} the threshold: wRVUs to date {number(row.wrvu_ytd, WORKING)} − "
+        f"threshold {number(row.threshold_ytd, WORKING)} = {number(excess, WORKING)} wRVUs.",
         f"Production pay: {tier_words(row, excess, gross)}",
-        f"Earned to date = {money(gross)} × payout share {percent(plan.payout_share)} = {money(row.earned_ytd)}.",
+        f"Earned to date = {money(gross)} × payout share {exact_percent(plan.payout_share)} = {money(row.earned_ytd)}.",
         f"True-up = earned {money(row.earned_ytd)} + opening balance {money(row.opening_balance)} − paid to date "
         f"{money(row.paid_ytd)} = {money(row.true_up)}.",
-        settle_words(row),
+        settle_words(row, provisional),
+        "The working shows wRVUs to 4 decimals and money to the cent; it is computed on the exact figures, so a "
+        "product of the figures shown can differ from the result by a cent.",
     ]
     return [Heading(heading), facts, Heading("How the figures are worked out", 3), *(Paragraph(step) for step in steps)]
 
@@ -127,29 +130,43 @@ def tier_words(row: ReconciliationRow, excess, gross) -> str:
     plan = row.plan
     if excess < 0:
         if plan.recoverable:
-            return f"{number(excess)} wRVUs × {money(plan.tiers[0].rate)} per wRVU = {money(gross)} (your plan recovers a shortfall)."
+            return (
+                f"{number(excess, WORKING)} wRVUs × {money(plan.tiers[0].rate)} per wRVU = {money(gross)} (your plan "
+                "recovers a shortfall)."
+            )
         return f"below the threshold, your plan pays nothing and recovers nothing: {money(gross)}."
     if plan.tier_kind == "cliff":
         reached = [t for t in plan.tiers if t.start <= excess][-1]
         return (
-            f"{number(excess)} wRVUs × {money(reached.rate)} per wRVU (the rate of the highest tier reached, from "
+            f"{number(excess, WORKING)} wRVUs × {money(reached.rate)} per wRVU (the rate of the highest tier reached, from "
             f"{number(reached.start)} wRVUs above the threshold, applies to all of them) = {money(gross)}."
         )
     parts = []
     for tier, upper in zip(plan.tiers, [*(t.start for t in plan.tiers[1:]), None], strict=True):
         inside = (excess if upper is None else min(excess, upper)) - tier.start
         if inside > 0:
-            parts.append(f"{number(inside)} × {money(tier.rate)}")
+            parts.append(f"{number(inside, WORKING)} × {money(tier.rate)}")
     return f"{' + '.join(parts) or '0'} = {money(gross)} (each tier's rate on the wRVUs inside it)."
 
 
-def settle_words(row: ReconciliationRow) -> str:
-    plan = row.plan
+def settle_words(row: ReconciliationRow, provisional: bool) -> str:
     when = {"monthly": "every month end", "quarterly": "each quarter end", "annual": "the plan year's end"}
-    text = f"Your plan settles at {when[plan.settle]} of its plan year. This close: {row.action}, {ACTION_WORDS[row.action]}."
-    if row.deficit_balance < 0:
-        text += f" Deficit carried: {money(row.deficit_balance)}."
+    text = f"Your plan settles at {when[row.plan.settle]} of its plan year. "
+    text += f"This {'pace report' if provisional else 'close'}: {row.action}, {action_words(row.action, provisional)}."
+    if row.deficit_balance < 0 and row.action != "recover":  # a recovery settles the deficit it shows
+        text += f" Deficit carried to your next settle point: {money(row.deficit_balance)}."
     return text
+
+
+def action_words(action: str, provisional: bool) -> str:
+    if provisional and action in ("pay", "recover"):
+        return f"what a close on these figures would {action}: nothing moves on a pace report"
+    return ACTION_WORDS[action]
+
+
+def exact_percent(fraction: Decimal) -> str:
+    """0.875 -> '87.5%', exactly as the plan says."""
+    return f"{(fraction * 100).normalize():f}%"
 
 
 def month_blocks(figures: ClinicianFigures) -> list[Block]:
@@ -232,24 +249,25 @@ def em_blocks(figures: ClinicianFigures) -> list[Block]:
         ),
         Table(tuple(columns), tuple(rows), (False,) + (True,) * (len(columns) - 1)),
     ]
-    blocks += [Paragraph(mean_level_words(c, show_peers)) for c in shown]
+    blocks += [Paragraph(mean_level_words(c)) for c in shown]
     if not show_peers:
         blocks.append(Paragraph(f"Fewer than {MIN_PEERS_SHOWN} peers of your specialty: no peer mix is shown.", "note"))
     return blocks
 
 
-def mean_level_words(comparison: EmComparison, show_peers: bool) -> str:
+def mean_level_words(comparison: EmComparison) -> str:
     family = "New patients" if comparison.family == "new" else "Established patients"
     words = (
         f"{family}: your mean level {number(comparison.mine.mean_level)} over {number(comparison.mine.total, 0)} visits"
     )
     if comparison.compared_with == "reference":
         words += f"; the reference's {number(comparison.comparison_mean)}"
-    elif comparison.compared_with == "peers" and show_peers:
-        words += f"; your peers' {number(comparison.comparison_mean)}"
+    elif comparison.compared_with == "peers":  # at least MIN_PEERS_SHOWN of them, pooled
+        words += f"; your specialty peers' {number(comparison.comparison_mean)}"
     if comparison.flagged:
         words += (
-            "; flagged, more than the practice's margin below it: worth a look at documentation and level selection"
+            f"; flagged, as more than {number(comparison.margin)} levels below it: worth a look at documentation "
+            "and level selection"
         )
     return words + "."
 
@@ -276,12 +294,13 @@ def code_blocks(figures: ClinicianFigures) -> list[Block]:
 
 def restatement_blocks(variance: VarianceRow) -> list[Block]:
     blocks: list[Block] = [Heading("Changes to months closed before")]
-    if not variance.restatement_wrvu:
-        return blocks + [Paragraph("None: the months closed before are as they were paid.")]
+    if not (variance.late_charge_wrvu or variance.void_wrvu or variance.schedule_change_wrvu):
+        return blocks + [Paragraph("None: the months closed before are as they were closed.")]
     return blocks + [
         Paragraph(
-            "Lines of months closed before that changed since their close; the change is paid through this close's "
-            "year-to-date figures."
+            "Lines of months closed before that changed since those months were closed (a change shows in every "
+            "close until its month is closed again). A change within this plan year is part of your year-to-date "
+            "figures above; one of an earlier plan year is not."
         ),
         Facts(
             (
