@@ -78,7 +78,7 @@ def test_inbox_files_no_ingest_reads_are_skipped_files(workspace):
         "copy_of_night1.csv": f"{ws.inbox}/copy_of_night1.csv: already ingested as {ws.inbox}/night1.csv (same sha256): "
         "no ingest reads it again",
         "night1.csv": f"{ws.inbox}/night1.csv: already ingested (same sha256): no ingest reads it again",
-        "readme.txt": f"{ws.inbox}/readme.txt: no ingest reads a .txt file (if it is comma-separated, rename it to .csv)",
+        "readme.txt": f"{ws.inbox}/readme.txt: no ingest reads a .txt file (read only as an X12 837P, which starts with an ISA header; if it is comma-separated, rename it to .csv)",
     }
     assert report.inbox == [{"file": str(ws.inbox / "vendor_2.csv"), "column_map": "vendor"}]
 

@@ -36,7 +36,7 @@ InboxScope = Literal["full", "names", "none"]  # names: no sha256 (an ingest has
 SUFFIX_HINTS = {
     ".xlsx": "save it as CSV from the spreadsheet",
     ".xls": "save it as CSV from the spreadsheet",
-    ".txt": "if it is comma-separated, rename it to .csv",
+    ".txt": "read only as an X12 837P, which starts with an ISA header; if it is comma-separated, rename it to .csv",
     ".tsv": "export it comma-separated as .csv",
     ".zip": "unzip it into the inbox",
     ".gz": "only gzipped CSV (.csv.gz) is read",

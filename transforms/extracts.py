@@ -16,14 +16,31 @@ import polars as pl
 
 from wrvu.schemas.column_map import CANONICAL_COLUMNS, REQUIRED_COLUMNS, ColumnMap
 from wrvu.transforms.errors import InputError
+from wrvu.transforms.x12 import is_x12
 
-EXTRACT_SUFFIXES = (".csv", ".csv.gz", ".parquet")
+EXTRACT_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".837", ".x12", ".edi", ".txt")
+X12_SUFFIXES = (".837", ".x12", ".edi")  # read as X12 837P always; a .txt file (or any) by its content
 CHUNK_BYTES = 1 << 24
 STRAY_QUOTE = re.compile(r'[^,"\r\n]"[^,"\r\n]')  # a quote neither at a value's edge nor doubled
 
 
 def is_extract(path: Path) -> bool:
-    return path.name.lower().endswith(EXTRACT_SUFFIXES)
+    """A file the ingest reads: by its name, but a `.txt` only when it is an 837P (an ISA header)."""
+    name = path.name.lower()
+    if name.endswith(".txt"):
+        return path.is_file() and _starts_with_isa(path)
+    return name.endswith(EXTRACT_SUFFIXES)
+
+
+def _starts_with_isa(path: Path) -> bool:
+    with path.open("rb") as f:
+        return is_x12(f.read(1024))
+
+
+def is_x12_file(path: Path) -> bool:
+    """An 837P: by its content (an ISA header), or by a name only X12 files have (so that one without
+    an ISA is refused as an 837P, not read as a CSV)."""
+    return path.name.lower().endswith(X12_SUFFIXES) or _starts_with_isa(path)
 
 
 def file_sha256(path: Path) -> str:

@@ -14,17 +14,26 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from wrvu import sql
-from wrvu.schemas.column_map import CANONICAL_LAYOUT, ColumnMap, load_column_map
+from wrvu.schemas.column_map import CANONICAL_COLUMNS, CANONICAL_LAYOUT, ColumnMap, load_column_map
 from wrvu.schemas.crediting import CreditingPolicy, load_crediting_policy
 from wrvu.schemas.plans import load_plans
 from wrvu.schemas.roster import load_roster
 from wrvu.schemas.workspace import Workspace
 from wrvu.transforms.crediting import load_custom_rvus, price_new_keys, rank_multiple_procedures, reprice_keys
 from wrvu.transforms.errors import QuarantineAlert, WrvuError
-from wrvu.transforms.extracts import NotUtf8, RaggedRows, file_sha256, is_extract, iter_batches, scan_extract
+from wrvu.transforms.extracts import (
+    NotUtf8,
+    RaggedRows,
+    file_sha256,
+    is_extract,
+    is_x12_file,
+    iter_batches,
+    scan_extract,
+)
 from wrvu.transforms.roster import store_roster
 from wrvu.transforms.validate import PatientKeys, validate_claim_lines
 from wrvu.transforms.warehouse import fetch_dicts
+from wrvu.transforms.x12 import X12_VOID, X12Fault, read_837p, x12_fault_rows
 
 # A batch of a million lines takes about 1.5 GB while validated; Parquet parts in LZ4 are quick to
 # write and to read back in the merge.
@@ -171,29 +180,43 @@ def _stage_parts(
     """Write the Parquet parts of one extract; returns (rows read, rows quarantined)."""
     rows_read = rows_quarantined = 0
     patients = PatientKeys(patient_key)
-    work_dir = staging_dir / f"{file_seq:04d}.work"  # a gunzipped or transcoded copy of the extract
-    work_dir.mkdir(exist_ok=True)
-    scan = scan_extract(path, column_map, work_dir, latin1, ragged)
-    # a file with a header and no rows still stages one (empty) part, so the merge finds its files
-    batches = itertools.chain(iter_batches(path, scan, chunk_rows, ragged), [scan.head(0).collect()])
+    if is_x12_file(path):
+        batches, date_format, faults = _x12_batch(path)
+    else:
+        work_dir = staging_dir / f"{file_seq:04d}.work"  # a gunzipped or transcoded copy of the extract
+        work_dir.mkdir(exist_ok=True)
+        scan = scan_extract(path, column_map, work_dir, latin1, ragged)
+        # a file with a header and no rows still stages one (empty) part, so the merge finds its files
+        batches = itertools.chain(iter_batches(path, scan, chunk_rows, ragged), [scan.head(0).collect()])
+        date_format, faults = column_map.date_format, []
     for part, raw in enumerate(batches):
         if part and raw.height == 0:
             break
-        validated = validate_claim_lines(raw, date_format=column_map.date_format, today=today, patients=patients)
+        validated = validate_claim_lines(raw, date_format=date_format, today=today, patients=patients)
+        quarantined = pl.concat([x12_fault_rows(faults), validated.quarantined], how="vertical_relaxed")
+        faults = []  # staged with the first part
         name = f"{file_seq:04d}.{part:04d}"
         _write_part(
             validated.accepted.with_columns(pl.lit(file_seq, pl.Int32).alias("file_seq")),
             staging_dir / f"{name}.accepted.parquet",
         )
         _write_part(
-            validated.quarantined.with_columns(
-                pl.lit(str(path)).alias("source_file"), pl.lit(sha256).alias("source_sha256")
-            ),
+            quarantined.with_columns(pl.lit(str(path)).alias("source_file"), pl.lit(sha256).alias("source_sha256")),
             staging_dir / f"{name}.quarantine.parquet",
         )
-        rows_read += raw.height
-        rows_quarantined += validated.quarantined.height
+        rows_read += raw.height + quarantined.height - validated.quarantined.height
+        rows_quarantined += quarantined.height
     return rows_read, rows_quarantined
+
+
+def _x12_batch(path: Path) -> tuple[list[pl.DataFrame], str | None, list[X12Fault]]:
+    """An 837P's service lines as one batch of canonical text columns (a void claim's lines with no
+    units: the void supersedes each line it repeats), and the faults of the claims it quarantines."""
+    read = read_837p(path)
+    lines = read.lines.with_columns(
+        pl.when(pl.col("claim_frequency") == X12_VOID).then(pl.lit("0")).otherwise(pl.col("units")).alias("units")
+    )
+    return [lines.select(*[c for c in lines.columns if c in CANONICAL_COLUMNS], "source_row")], None, read.faults
 
 
 def _write_part(frame: pl.DataFrame, path: Path) -> None:

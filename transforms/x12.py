@@ -24,6 +24,7 @@ digits, code formats); dates become ISO.
 """
 
 import codecs
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -71,6 +72,7 @@ NPI_QUALIFIER = "XX"  # NM108
 SERVICE_DATE = "472"  # DTP01
 LINE_CONTROL_NUMBER = "6R"  # REF01
 ORIGINAL = "1"  # CLM05-3 when absent
+X12_VOID = "8"  # CLM05-3 of a claim that voids every line of the claim of that id (7 replaces it)
 
 _Problem = tuple[int, str | None, str]  # segment number, field, reason
 
@@ -90,6 +92,27 @@ class X12Fault:
 class X12Read:
     lines: pl.DataFrame  # X12_COLUMNS, text but line_number and source_row (the SV1's segment number)
     faults: list[X12Fault]  # len(lines) + sum(fault.lines) = the file's SV1 segments + its claims without any
+
+
+def x12_fault_rows(faults: list[X12Fault]) -> pl.DataFrame:
+    """The quarantine rows of the faults, as the ingest stages them: one per service line of each
+    quarantined claim, at the segment its fault names."""
+    rows = [
+        (
+            fault.source_row,
+            fault.field or "claim",
+            f"claim {fault.claim_id or '(no CLM01)'}: {fault.reason}"
+            + (f" (line {i} of {fault.lines} of the claim)" if fault.lines > 1 else ""),
+            json.dumps({"claim_id": fault.claim_id}),
+        )
+        for fault in faults
+        for i in range(1, fault.lines + 1)
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"source_row": pl.Int64, "field": pl.String, "reason": pl.String, "raw_row": pl.String},
+        orient="row",
+    ).with_columns(pl.lit(None, pl.Date).alias("service_date"), pl.lit(None, pl.Date).alias("post_date"))
 
 
 @dataclass(frozen=True)
