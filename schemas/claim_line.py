@@ -30,6 +30,7 @@ FIELD_ORDER = (
     "units",
     "patient_id",
     "place_of_service",
+    "source_work_rvu",
 )
 REQUIRED_VALUES = REQUIRED_COLUMNS  # a required column may not be blank either
 MODIFIERS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
@@ -106,6 +107,12 @@ def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
             _quoted("units") + pl.lit(f" is an implausible number of units (beyond +/-{MAX_ABS_UNITS})"),
         ),
         ClaimCheck(
+            "source_work_rvu_number",
+            "source_work_rvu",
+            (pl.col("source_work_rvu") == "") | pl.col("source_work_rvu_parsed").is_not_null(),
+            _quoted("source_work_rvu") + pl.lit(" is not a number of wRVUs"),
+        ),
+        ClaimCheck(
             "place_of_service_digits",
             "place_of_service",
             pl.col("place_of_service").str.contains(r"^\d{0,2}$"),
@@ -147,6 +154,7 @@ class AcceptedClaimLine(pa.DataFrameModel):
     patient_key: pl.Int64
     place_of_service: str
     encounter_id: str
+    source_work_rvu: pl.Decimal(18, 4) = pa.Field(nullable=True)  # the billing system's own figure, if given
 
     class Config:
         strict = True

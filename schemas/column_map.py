@@ -17,7 +17,15 @@ REQUIRED_COLUMNS = (
     "units",
     "patient_id",
 )
-OPTIONAL_COLUMNS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4", "place_of_service", "encounter_id")
+OPTIONAL_COLUMNS = (
+    "modifier_1",
+    "modifier_2",
+    "modifier_3",
+    "modifier_4",
+    "place_of_service",
+    "encounter_id",
+    "source_work_rvu",
+)
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 

@@ -110,3 +110,29 @@ def test_a_txt_file_is_an_extract_only_when_it_is_an_837p(ws):
     (ws.inbox / "claims.txt").write_text(claim_837("C1", "1", [("L1", "99213", 1)]))
     summary = ingest(ws)
     assert [f["source_file"].rsplit("/", 1)[1] for f in summary["files"]] == ["claims.txt"]
+
+
+def test_lines_a_replacement_or_a_void_leaves_out_are_voided(ws):
+    (ws.inbox / "original.837").write_text(
+        claim_837("C1", "1", [("L1", "99213", 1), ("L2", "99214", 1), ("L3", "99212", 1)])
+    )
+    (ws.inbox / "other.837").write_text(claim_837("C2", "1", [("M1", "99213", 1)]))
+    ingest(ws, run_id="r1")
+    # the replacement keeps L1 and drops L2 and L3: the claim is now L1 alone
+    (ws.inbox / "replacement.837").write_text(claim_837("C1", "7", [("L1", "99213", 1)], created="20240406"))
+    [file] = ingest(ws, run_id="r2")["files"]
+    assert (file["rows_read"], file["rows_accepted"], file["rows_quarantined"], file["rows_duplicate"]) == (1, 1, 0, 0)
+    implied = query(
+        ws,
+        "select transaction_id, units, implied_by, source_row from claim_lines_current where claim_id = 'C1' "
+        "order by transaction_id",
+    )
+    assert implied == [("L1", 1, None, 14), ("L2", 0, "claim_replacement", 14), ("L3", 0, "claim_replacement", 14)]
+    assert query(ws, "select units from claim_lines where claim_id = 'C2'") == [(1,)], "another claim untouched"
+    # a void of C2 that repeats none of its lines still cancels them
+    (ws.inbox / "void.837").write_text(claim_837("C2", "8", [("M9", "99213", 1)], created="20240407"))
+    ingest(ws, run_id="r3")
+    assert query(ws, "select transaction_id, units, implied_by from claim_lines where claim_id = 'C2' order by 1") == [
+        ("M1", 0, "claim_void"),
+        ("M9", 0, None),
+    ]

@@ -33,7 +33,7 @@ from wrvu.transforms.extracts import (
 from wrvu.transforms.roster import store_roster
 from wrvu.transforms.validate import PatientKeys, validate_claim_lines
 from wrvu.transforms.warehouse import fetch_dicts
-from wrvu.transforms.x12 import X12_VOID, X12Fault, read_837p, x12_fault_rows
+from wrvu.transforms.x12 import X12_REPLACING, X12_VOID, X12Fault, read_837p, x12_fault_rows
 
 # A batch of a million lines takes about 1.5 GB while validated; Parquet parts in LZ4 are quick to
 # write and to read back in the merge.
@@ -74,6 +74,8 @@ class StagedExtract:
     rows_quarantined: int
     accepted_path: str  # a glob of the Parquet parts
     quarantine_path: str
+    last_row: int = 0  # the highest source_row: the file's version ids are its offset + source_row
+    claims_path: str | None = None  # an 837P's replacement and void claims (implied_voids.sql)
 
 
 def column_map_for(workspace: Workspace, path: Path, map_name: str | None) -> str | None:
@@ -160,8 +162,10 @@ def stage_extract(
         started_at=started_at,
         rows_read=counts[0],
         rows_quarantined=counts[1],
+        last_row=counts[2],
         accepted_path=str(staging_dir / f"{file_seq:04d}.*.accepted.parquet"),
         quarantine_path=str(staging_dir / f"{file_seq:04d}.*.quarantine.parquet"),
+        claims_path=str(claims) if (claims := claims_file(staging_dir, file_seq)).is_file() else None,
     )
 
 
@@ -176,19 +180,20 @@ def _stage_parts(
     chunk_rows: int,
     latin1: bool,
     ragged: bool,
-) -> tuple[int, int]:
-    """Write the Parquet parts of one extract; returns (rows read, rows quarantined)."""
-    rows_read = rows_quarantined = 0
+) -> tuple[int, int, int]:
+    """Write the Parquet parts of one extract; returns (rows read, rows quarantined, the last row's number:
+    a CSV's rows are numbered from 2, an 837P's by their segments)."""
+    rows_read = rows_quarantined = last_row = 0
     patients = PatientKeys(patient_key)
     if is_x12_file(path):
-        batches, date_format, faults = _x12_batch(path)
+        batches, date_format, faults, claims = _x12_batch(path)
     else:
         work_dir = staging_dir / f"{file_seq:04d}.work"  # a gunzipped or transcoded copy of the extract
         work_dir.mkdir(exist_ok=True)
         scan = scan_extract(path, column_map, work_dir, latin1, ragged)
         # a file with a header and no rows still stages one (empty) part, so the merge finds its files
         batches = itertools.chain(iter_batches(path, scan, chunk_rows, ragged), [scan.head(0).collect()])
-        date_format, faults = column_map.date_format, []
+        date_format, faults, claims = column_map.date_format, [], None
     for part, raw in enumerate(batches):
         if part and raw.height == 0:
             break
@@ -206,17 +211,34 @@ def _stage_parts(
         )
         rows_read += raw.height + quarantined.height - validated.quarantined.height
         rows_quarantined += quarantined.height
-    return rows_read, rows_quarantined
+        last_row = max(last_row, raw["source_row"].max() or 0, quarantined["source_row"].max() or 0)
+        if claims is not None:  # the replacing claims that keep a line: a claim wholly quarantined changes nothing
+            kept = claims.join(validated.accepted.select("claim_id").unique(), on="claim_id", how="semi")
+            _write_part(
+                kept.with_columns(pl.lit(file_seq, pl.Int32).alias("file_seq")), claims_file(staging_dir, file_seq)
+            )
+    return rows_read, rows_quarantined, last_row
 
 
-def _x12_batch(path: Path) -> tuple[list[pl.DataFrame], str | None, list[X12Fault]]:
+def claims_file(staging_dir: Path, file_seq: int) -> Path:
+    return staging_dir / f"{file_seq:04d}.claims.parquet"
+
+
+def _x12_batch(path: Path) -> tuple[list[pl.DataFrame], str | None, list[X12Fault], pl.DataFrame]:
     """An 837P's service lines as one batch of canonical text columns (a void claim's lines with no
-    units: the void supersedes each line it repeats), and the faults of the claims it quarantines."""
+    units: the void supersedes each line it repeats), the faults of the claims it quarantines, and its
+    replacement and void claims with their first line's row."""
     read = read_837p(path)
     lines = read.lines.with_columns(
         pl.when(pl.col("claim_frequency") == X12_VOID).then(pl.lit("0")).otherwise(pl.col("units")).alias("units")
     )
-    return [lines.select(*[c for c in lines.columns if c in CANONICAL_COLUMNS], "source_row")], None, read.faults
+    claims = (
+        read.lines.filter(pl.col("claim_frequency").is_in(X12_REPLACING))
+        .group_by("claim_id", "claim_frequency")
+        .agg(pl.col("source_row").min())
+    )
+    batch = lines.select(*[c for c in lines.columns if c in CANONICAL_COLUMNS], "source_row")
+    return [batch], None, read.faults, claims
 
 
 def _write_part(frame: pl.DataFrame, path: Path) -> None:
@@ -402,7 +424,7 @@ def _insert_staged_lines(
     offsets, offset = [], last["version_id"]
     for s in staged:
         offsets.append(offset)
-        offset += s.rows_read + 1  # rows are numbered from 1 (Parquet) or 2 (CSV, below its header)
+        offset += max(s.rows_read + 1, s.last_row)  # rows from 1 (Parquet), 2 (CSV), or segment numbers (837P)
     files = pl.DataFrame(
         [
             {**asdict(s), "file_id": last["file_id"] + i, "version_offset": o}
@@ -412,6 +434,8 @@ def _insert_staged_lines(
     con.register("staged_files", files)
     con.register("run_file_ids", files.select("file_seq", "file_id", "version_offset"))
     con.execute(sql.load("ingest/run_staged_lines"), {"accepted_files": [s.accepted_path for s in staged]})
+    if claim_files := [s.claims_path for s in staged if s.claims_path]:
+        con.execute(sql.load("ingest/implied_voids"), {"claim_files": claim_files, "first_version_id": offset})
     price_new_keys(con, "run_staged_lines", policy)
     params = {"run_id": run_id}
     con.register("run_repeated_ids", repeated_transaction_ids([s.accepted_path for s in staged]))

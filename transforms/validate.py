@@ -20,6 +20,7 @@ from wrvu.schemas.column_map import CANONICAL_COLUMNS
 from wrvu.transforms.codes import normalised_code, normalised_modifier
 
 ISO_DATE = "%Y-%m-%d"
+SOURCE_WRVU = pl.Decimal(18, 4)
 WHOLE_NUMBER = r"^[+-]?\d+(\.0*)?$"
 FIRST_PLAUSIBLE_YEAR = 1900
 SHA256_BLOCK = 64
@@ -59,6 +60,7 @@ def distinct_parsers(date_format: str) -> dict[str, tuple[str, object]]:
         **{m: (f"{m}_parsed", normalised_modifier) for m in MODIFIERS},
         "units": ("units_parsed", _whole_units),
         "place_of_service": ("place_of_service_parsed", _place_of_service),
+        "source_work_rvu": ("source_work_rvu_parsed", lambda text: text.cast(SOURCE_WRVU, strict=False)),
     }
 
 
@@ -161,6 +163,7 @@ def validate_claim_lines(
         "patient_id",
         pl.col("place_of_service_parsed").alias("place_of_service"),
         "encounter_id",
+        pl.col("source_work_rvu_parsed").alias("source_work_rvu"),
     )
     accepted = typed if passing.all() else typed.filter(passing)
     patient = accepted.select("patient_id").join(keys, on="patient_id", how="left", maintain_order="left")

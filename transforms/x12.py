@@ -72,7 +72,8 @@ NPI_QUALIFIER = "XX"  # NM108
 SERVICE_DATE = "472"  # DTP01
 LINE_CONTROL_NUMBER = "6R"  # REF01
 ORIGINAL = "1"  # CLM05-3 when absent
-X12_VOID = "8"  # CLM05-3 of a claim that voids every line of the claim of that id (7 replaces it)
+X12_VOID = "8"  # CLM05-3 of a claim that voids every line of the claim of that id
+X12_REPLACING = ("7", "8")  # a replacement and a void: what they leave out of the claim is voided
 
 _Problem = tuple[int, str | None, str]  # segment number, field, reason
 

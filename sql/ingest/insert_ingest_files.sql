@@ -24,7 +24,7 @@ stored as (
         )) as wrvu_added
     from claim_line_versions as versions
     inner join credit_keys as keys on versions.credit_key = keys.credit_key
-    where versions.run_id = $run_id
+    where versions.run_id = $run_id and versions.implied_by is null  -- not rows of the file
     group by versions.file_id
 ),
 

@@ -33,6 +33,8 @@ final as (
         staged.patient_key,
         staged.place_of_service,
         staged.encounter_id,
+        staged.source_work_rvu,
+        cast(null as varchar) as implied_by,
         files.file_id,
         staged.file_seq,
         staged.source_row,

@@ -54,6 +54,8 @@ final as (
         versions.run_id,
         roster.plan_id,
         versions.encounter_id,
+        versions.source_work_rvu,
+        versions.implied_by,
         case when versions.encounter_id = '' then versions.patient_key end as encounter_patient_key,
         case when versions.encounter_id = '' then versions.service_date end as encounter_date
     from versions

@@ -1,0 +1,5 @@
+-- Layout 3: a line keeps the wRVU its billing system printed for it (source_work_rvu, for the close's
+-- source_rvu_reconciliation.csv), and a version an 837P claim implies for a line it leaves out says so
+-- (implied_by: 'claim_replacement' or 'claim_void'; null for a row of an extract).
+alter table claim_line_versions add column source_work_rvu decimal(18, 4);
+alter table claim_line_versions add column implied_by varchar;
