@@ -13,7 +13,7 @@ from datetime import date
 import pandera.polars as pa
 import polars as pl
 
-from wrvu.schemas.column_map import REQUIRED_COLUMNS
+from wrvu.schemas.column_map import CLAIM_STATUSES, REQUIRED_COLUMNS
 from wrvu.schemas.npi import npi_check_digit_ok
 
 FIELD_ORDER = (
@@ -31,6 +31,7 @@ FIELD_ORDER = (
     "patient_id",
     "place_of_service",
     "source_work_rvu",
+    "claim_status",
 )
 REQUIRED_VALUES = REQUIRED_COLUMNS  # a required column may not be blank either
 MODIFIERS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
@@ -113,6 +114,15 @@ def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
             _quoted("source_work_rvu") + pl.lit(" is not a number of wRVUs"),
         ),
         ClaimCheck(
+            "claim_status_known",
+            "claim_status",
+            pl.col("claim_status_parsed").is_in(["", *CLAIM_STATUSES]),
+            _quoted("claim_status")
+            + pl.lit(
+                f" is not a claim status ({', '.join(CLAIM_STATUSES)}; a column map's claim_status_values maps others)"
+            ),
+        ),
+        ClaimCheck(
             "place_of_service_digits",
             "place_of_service",
             pl.col("place_of_service").str.contains(r"^\d{0,2}$"),
@@ -155,6 +165,7 @@ class AcceptedClaimLine(pa.DataFrameModel):
     place_of_service: str
     encounter_id: str
     source_work_rvu: pl.Decimal(18, 4) = pa.Field(nullable=True)  # the billing system's own figure, if given
+    claim_status: str  # paid, denied, pending, adjusted; '' when the extract says nothing
 
     class Config:
         strict = True

@@ -1,6 +1,7 @@
 """Claim extract layouts: the canonical columns of docs/contract.md and the column maps that rename others."""
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -25,7 +26,9 @@ OPTIONAL_COLUMNS = (
     "place_of_service",
     "encounter_id",
     "source_work_rvu",
+    "claim_status",
 )
+CLAIM_STATUSES = ("paid", "denied", "pending", "adjusted")
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 
@@ -35,6 +38,8 @@ class ColumnMap(BaseModel):
     model_config = ConfigDict(extra="forbid")
     columns: dict[str, str] = {}
     date_format: str | None = None
+    # the source's words for a claim's status, e.g. {"DENIED - CO45": denied, "PD": paid} (any case)
+    claim_status_values: dict[str, Literal["paid", "denied", "pending", "adjusted"]] = {}
 
     @field_validator("columns")
     @classmethod
@@ -48,6 +53,11 @@ class ColumnMap(BaseModel):
 
     def source_header(self, canonical: str) -> str:
         return self.columns.get(canonical, canonical)
+
+    @property
+    def status_words(self) -> dict[str, str]:
+        """The source's status words, lower case, to the canonical statuses."""
+        return {word.strip().lower(): status for word, status in self.claim_status_values.items()}
 
 
 CANONICAL_LAYOUT = ColumnMap()

@@ -90,6 +90,9 @@ class CreditingPolicy(BaseModel):
     multiple_procedure: Literal["none", "cms"] = "none"
     modifier_factors: dict[str, Factor] = DEFAULT_MODIFIER_FACTORS
     bilateral_factors: dict[str, Factor] = DEFAULT_BILATERAL_FACTORS
+    # a line whose claim_status is `denied`: credited as any other line, or held (credited 0, rule
+    # `denied`) until a correction says otherwise
+    denied_claims: Literal["credit", "hold"] = "credit"
 
     @field_validator("schedule_basis", mode="before")
     @classmethod

@@ -54,6 +54,7 @@ from wrvu.transforms.errors import WrvuError
 from wrvu.transforms.periods import Period, month_range
 from wrvu.transforms.report_figures import clinician_figures, trend_months
 from wrvu.transforms.schedule import list_releases
+from wrvu.transforms.source_rvus import source_rvu_files
 from wrvu.transforms.warehouse import fetch_dicts, fetch_frame
 
 
@@ -106,7 +107,7 @@ def build_close(
         "variance.csv": csv_bytes(VARIANCE_COLUMNS, variance),
         lines_name: lines_data,
         "quarantine.csv": csv_bytes(QUARANTINE_COLUMNS, quarantine),
-    }
+    } | source_rvu_files(con)
     files["manifest.json"] = manifest_bytes(
         workspace,
         period,

@@ -55,6 +55,7 @@ VARIANCE_COLUMNS = (
     "restatement_wrvu",
     "late_charge_wrvu",
     "void_wrvu",
+    "denial_wrvu",
     "schedule_change_wrvu",
     "pace_pct_of_threshold",
     "benchmark_p50_ytd",
@@ -105,6 +106,7 @@ class VarianceRow:
     restatement_wrvu: Decimal
     late_charge_wrvu: Decimal
     void_wrvu: Decimal
+    denial_wrvu: Decimal
     schedule_change_wrvu: Decimal
     pace_pct_of_threshold: Decimal | None
     benchmark_p50_ytd: Decimal | None
@@ -315,6 +317,7 @@ def variance_rows(
                 restatement_wrvu=restated.get("restatement_wrvu") or ZERO,
                 late_charge_wrvu=restated.get("late_charge_wrvu") or ZERO,
                 void_wrvu=restated.get("void_wrvu") or ZERO,
+                denial_wrvu=restated.get("denial_wrvu") or ZERO,
                 schedule_change_wrvu=restated.get("schedule_change_wrvu") or ZERO,
                 pace_pct_of_threshold=pace,
                 benchmark_p50_ytd=p50_ytd,

@@ -38,6 +38,7 @@ TWO_DECIMALS = {
     "restatement_wrvu",
     "late_charge_wrvu",
     "void_wrvu",
+    "denial_wrvu",
     "schedule_change_wrvu",
     "pace_pct_of_threshold",
     "benchmark_p50_ytd",

@@ -197,7 +197,9 @@ def _stage_parts(
     for part, raw in enumerate(batches):
         if part and raw.height == 0:
             break
-        validated = validate_claim_lines(raw, date_format=date_format, today=today, patients=patients)
+        validated = validate_claim_lines(
+            raw, date_format=date_format, today=today, patients=patients, status_words=column_map.status_words
+        )
         quarantined = pl.concat([x12_fault_rows(faults), validated.quarantined], how="vertical_relaxed")
         faults = []  # staged with the first part
         name = f"{file_seq:04d}.{part:04d}"
@@ -266,9 +268,9 @@ def credit_basis(
         .select("npi", "effective_from", "effective_to", "release")
         .sort("npi", "effective_from")
     )
-    digest = hashlib.sha256(
-        repr(releases).encode() + policy.model_dump_json().encode() + custom + pinned.write_csv().encode()
-    )
+    # denied_claims acts where a line's credit is read (claim_lines_current), not on its key
+    policy_json = policy.model_dump_json(exclude={"denied_claims"})
+    digest = hashlib.sha256(repr(releases).encode() + policy_json.encode() + custom + pinned.write_csv().encode())
     return digest.hexdigest()
 
 
@@ -305,6 +307,8 @@ def config_not_applied(con: duckdb.DuckDBPyConnection, workspace: Workspace, pol
         return "the crediting policy, custom RVUs, a plan's pinned release or the loaded releases changed"
     if _get_setting(con, "period_basis") != workspace.settings.period_basis:
         return f"period_basis changed to {workspace.settings.period_basis}"
+    if (_get_setting(con, "denied_claims") or "credit") != policy.denied_claims:
+        return f"denied_claims changed to {policy.denied_claims}"
     return None
 
 
@@ -345,6 +349,8 @@ def merge_run(
         previous_basis = _get_setting(con, "credit_basis")
         previous_period_basis = _get_setting(con, "period_basis")
         _set_setting(con, "period_basis", workspace.settings.period_basis)
+        previous_denied_claims = _get_setting(con, "denied_claims")
+        _set_setting(con, "denied_claims", policy.denied_claims)
         load_custom_rvus(con, custom_rvus)
         store_roster(con, roster)
         con.register("staged_plan_pins", plan_pins)
@@ -364,7 +370,11 @@ def merge_run(
             files = fetch_dicts(con, "ingest/run_files", params)
             if unbalanced := fetch_dicts(con, "ingest/unbalanced_files", params):
                 raise WrvuError(f"rows not accounted for, nothing was stored: {unbalanced}")
-        every_period = recredit_all or previous_period_basis != workspace.settings.period_basis
+        every_period = (
+            recredit_all
+            or previous_period_basis != workspace.settings.period_basis
+            or (previous_denied_claims or "credit") != policy.denied_claims  # the credit of denied lines changed
+        )
         _refresh_provider_period(con, run_id, every_period)
         held = dict(con.execute(sql.load("ingest/held_lines")).fetchall())
         recredited = fetch_dicts(con, "ingest/count_current_lines")[0]["lines"] if recredit_all else 0

@@ -294,7 +294,7 @@ def code_blocks(figures: ClinicianFigures) -> list[Block]:
 
 def restatement_blocks(variance: VarianceRow) -> list[Block]:
     blocks: list[Block] = [Heading("Changes to months closed before")]
-    if not (variance.late_charge_wrvu or variance.void_wrvu or variance.schedule_change_wrvu):
+    if not (variance.late_charge_wrvu or variance.void_wrvu or variance.denial_wrvu or variance.schedule_change_wrvu):
         return blocks + [Paragraph("None: the months closed before are as they were closed.")]
     return blocks + [
         Paragraph(
@@ -306,6 +306,7 @@ def restatement_blocks(variance: VarianceRow) -> list[Block]:
             (
                 ("Late charges (new or corrected lines)", number(variance.late_charge_wrvu)),
                 ("Voids", number(variance.void_wrvu)),
+                ("Denials (claims denied since, held by the practice's policy)", number(variance.denial_wrvu)),
                 ("Schedule changes (the same line priced anew)", number(variance.schedule_change_wrvu)),
                 ("Net change in wRVUs", number(variance.restatement_wrvu)),
             ),

@@ -46,13 +46,20 @@ def _whole_units(units: pl.Expr) -> pl.Expr:
     return pl.when(units.str.contains(WHOLE_NUMBER)).then(whole)
 
 
+def _claim_status(text: pl.Expr, status_words: dict[str, str]) -> pl.Expr:
+    """Lower case, the source's own words (a column map's claim_status_values) mapped to the statuses."""
+    lower = text.str.to_lowercase()
+    return lower.replace(status_words) if status_words else lower
+
+
 def _place_of_service(place: pl.Expr) -> pl.Expr:
     return pl.when(place == "").then(pl.lit("")).otherwise(place.str.zfill(2))
 
 
-def distinct_parsers(date_format: str) -> dict[str, tuple[str, object]]:
+def distinct_parsers(date_format: str, status_words: dict[str, str] | None = None) -> dict[str, tuple[str, object]]:
     """The columns of few distinct values: {column: (name of the parsed column, parse(trimmed text))}."""
     return {
+        "claim_status": ("claim_status_parsed", lambda text: _claim_status(text, status_words or {})),
         "rendering_npi": ("rendering_npi_parsed", lambda npi: npi),
         "service_date": ("service_date_parsed", _plausible_date(date_format)),
         "post_date": ("post_date_parsed", _plausible_date(date_format)),
@@ -65,7 +72,12 @@ def distinct_parsers(date_format: str) -> dict[str, tuple[str, object]]:
 
 
 def prepare(
-    raw: pl.DataFrame, date_format: str, checks: list[ClaimCheck], *, with_text: bool = True
+    raw: pl.DataFrame,
+    date_format: str,
+    checks: list[ClaimCheck],
+    *,
+    with_text: bool = True,
+    status_words: dict[str, str] | None = None,
 ) -> tuple[pl.DataFrame, list[pl.Expr]]:
     """The parsed values the checks and the typed line need, and the expressions whose AND says a
     row passes every check. High-cardinality text comes trimmed ('' for missing); the trimmed text
@@ -73,7 +85,7 @@ def prepare(
     columns = {"source_row": raw["source_row"]} | (
         {"row_fault": raw["row_fault"]} if "row_fault" in raw.columns else {}
     )
-    parsers = distinct_parsers(date_format)
+    parsers = distinct_parsers(date_format, status_words)
     passes, row_checks = [], list(checks)
     for column in CANONICAL_COLUMNS:
         values = (
@@ -143,11 +155,16 @@ class PatientKeys:
 
 
 def validate_claim_lines(
-    raw: pl.DataFrame, *, date_format: str | None, today: date, patients: PatientKeys
+    raw: pl.DataFrame,
+    *,
+    date_format: str | None,
+    today: date,
+    patients: PatientKeys,
+    status_words: dict[str, str] | None = None,
 ) -> ValidatedLines:
     fmt = date_format or ISO_DATE
     checks = ([ROW_FAULT_CHECK] if "row_fault" in raw.columns else []) + claim_checks(fmt, today)
-    prepared, passes = prepare(raw, fmt, checks, with_text=False)
+    prepared, passes = prepare(raw, fmt, checks, with_text=False, status_words=status_words)
     passing = prepared.select(pl.all_horizontal(pl.lit(True), *passes)).to_series()
     keys = patients.of(prepared["patient_id"])
     typed = prepared.select(
@@ -164,18 +181,25 @@ def validate_claim_lines(
         pl.col("place_of_service_parsed").alias("place_of_service"),
         "encounter_id",
         pl.col("source_work_rvu_parsed").alias("source_work_rvu"),
+        pl.col("claim_status_parsed").alias("claim_status"),
     )
     accepted = typed if passing.all() else typed.filter(passing)
     patient = accepted.select("patient_id").join(keys, on="patient_id", how="left", maintain_order="left")
     accepted = accepted.with_columns(patient["patient_key"]).select(*AcceptedClaimLine.to_schema().columns)
     failing = raw.filter(~passing)
-    return ValidatedLines(AcceptedClaimLine.validate(accepted), _quarantined(failing, fmt, checks, keys))
+    return ValidatedLines(AcceptedClaimLine.validate(accepted), _quarantined(failing, fmt, checks, keys, status_words))
 
 
-def _quarantined(failing: pl.DataFrame, date_format: str, checks: list[ClaimCheck], keys: pl.DataFrame) -> pl.DataFrame:
+def _quarantined(
+    failing: pl.DataFrame,
+    date_format: str,
+    checks: list[ClaimCheck],
+    keys: pl.DataFrame,
+    status_words: dict[str, str] | None,
+) -> pl.DataFrame:
     """The failing rows with the first check each fails, its field and reason, the raw row (patient
     id replaced by its key) and the dates where they parse, so a close can report those of its period."""
-    prepared, _ = prepare(failing, date_format, checks)
+    prepared, _ = prepare(failing, date_format, checks, status_words=status_words)
     flagged = prepared.with_columns(first_failed_check(checks).alias("check")).join(
         keys, on="patient_id", how="left", maintain_order="left"
     )

@@ -1,6 +1,7 @@
 -- Net change per employee, since their own (latest) close, of every closed period before this one,
--- split into late charges (new or corrected transactions), voids (new reversals) and schedule
--- changes (the same line version credited anew after a schedule, policy or custom RVU change).
+-- split into late charges (new or corrected transactions), voids (new reversals), denials (a new
+-- version whose claim status is denied) and schedule changes (the same line version credited anew
+-- after a schedule, policy or custom RVU change).
 with latest as (
     select close_period, max(revision) as revision
     from close_lines
@@ -15,7 +16,7 @@ closed as (
 ),
 
 current_lines as (
-    select employee_id, transaction_id, version_id, units, credited_wrvu, period
+    select employee_id, transaction_id, version_id, units, credited_wrvu, period, claim_status
     from claim_lines_current
     where employee_id is not null and period in (select distinct period from closed)
 ),
@@ -26,6 +27,7 @@ compared as (
         case
             when closed.transaction_id is null and current_lines.units < 0 then 'void'
             when closed.version_id = current_lines.version_id then 'schedule_change'
+            when current_lines.claim_status = 'denied' then 'denial'
             else 'late_charge'
         end as cause,
         coalesce(current_lines.credited_wrvu, 0) - coalesce(closed.credited_wrvu, 0) as delta
@@ -41,6 +43,7 @@ final as (
         sum(delta) as restatement_wrvu,
         sum(delta) filter (where cause = 'late_charge') as late_charge_wrvu,
         sum(delta) filter (where cause = 'void') as void_wrvu,
+        sum(delta) filter (where cause = 'denial') as denial_wrvu,
         sum(delta) filter (where cause = 'schedule_change') as schedule_change_wrvu
     from compared
     where delta <> 0

@@ -50,6 +50,7 @@ final as (
         left_out.place_of_service,
         left_out.encounter_id,
         left_out.source_work_rvu,
+        left_out.claim_status,
         case left_out.claim_frequency when '8' then 'claim_void' else 'claim_replacement' end as implied_by,
         files.file_id,
         left_out.file_seq,

@@ -34,6 +34,7 @@ final as (
         staged.place_of_service,
         staged.encounter_id,
         staged.source_work_rvu,
+        staged.claim_status,
         cast(null as varchar) as implied_by,
         files.file_id,
         staged.file_seq,

@@ -15,7 +15,7 @@ files as (
 ),
 
 settings as (
-    select * from period_basis
+    select * from period_basis cross join denied_claims
 ),
 
 roster as (
@@ -41,9 +41,15 @@ final as (
         keys.cms_work_rvu,
         line_factor(keys.factor, versions.multiple_factor) as factor,
         line_credited_wrvu(
-            keys.is_credited, keys.cms_work_rvu, line_factor(keys.factor, versions.multiple_factor), versions.units
+            keys.is_credited and not is_held_denial(versions.claim_status, settings.denied_claims),
+            keys.cms_work_rvu,
+            line_factor(keys.factor, versions.multiple_factor),
+            versions.units
         ) as credited_wrvu,
-        line_rule(keys.rule, versions.multiple_factor) as rule,
+        case
+            when is_held_denial(versions.claim_status, settings.denied_claims) then 'denied'
+            else line_rule(keys.rule, versions.multiple_factor)
+        end as rule,
         files.source_file,
         versions.source_row,
         keys.flags,
@@ -55,6 +61,7 @@ final as (
         roster.plan_id,
         versions.encounter_id,
         versions.source_work_rvu,
+        versions.claim_status,
         versions.implied_by,
         case when versions.encounter_id = '' then versions.patient_key end as encounter_patient_key,
         case when versions.encounter_id = '' then versions.service_date end as encounter_date
