@@ -32,6 +32,7 @@ FIELD_ORDER = (
     "place_of_service",
     "source_work_rvu",
     "claim_status",
+    "performing_npi",
 )
 REQUIRED_VALUES = REQUIRED_COLUMNS  # a required column may not be blank either
 MODIFIERS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
@@ -61,6 +62,12 @@ def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
             "rendering_npi",
             npi_check_digit_ok(pl.col("rendering_npi")),
             _quoted("rendering_npi") + pl.lit(" is not a 10-digit NPI with a valid check digit"),
+        ),
+        ClaimCheck(
+            "performing_npi_check_digit",
+            "performing_npi",
+            (pl.col("performing_npi") == "") | npi_check_digit_ok(pl.col("performing_npi")),
+            _quoted("performing_npi") + pl.lit(" is not a 10-digit NPI with a valid check digit"),
         ),
         ClaimCheck(
             "service_date_parses",
@@ -166,6 +173,7 @@ class AcceptedClaimLine(pa.DataFrameModel):
     encounter_id: str
     source_work_rvu: pl.Decimal(18, 4) = pa.Field(nullable=True)  # the billing system's own figure, if given
     claim_status: str  # paid, denied, pending, adjusted; '' when the extract says nothing
+    performing_npi: str = pa.Field(str_matches=r"^(\d{10})?$")  # who did the work, when not the rendering NPI
 
     class Config:
         strict = True

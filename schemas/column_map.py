@@ -27,6 +27,7 @@ OPTIONAL_COLUMNS = (
     "encounter_id",
     "source_work_rvu",
     "claim_status",
+    "performing_npi",
 )
 CLAIM_STATUSES = ("paid", "denied", "pending", "adjusted")
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS

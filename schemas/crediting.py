@@ -81,6 +81,35 @@ Factor = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=8)]
 StatusCode = Annotated[str, Field(pattern=r"^[A-Z]$")]
 
 
+Share = Annotated[Decimal, Field(ge=0, le=1, max_digits=9, decimal_places=8)]
+
+
+class Shares(BaseModel):
+    """How a line's credit divides between the clinician who billed it (the rendering NPI) and the one
+    who performed it (performing_npi): each share its own credited row, summing to at most 1."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    billed: Share = Decimal(1)
+    performing: Share = Decimal(0)
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> "Shares":
+        if self.billed + self.performing > 1:
+            raise ValueError(f"the shares sum to {self.billed + self.performing}, more than 1")
+        return self
+
+
+class Attribution(BaseModel):
+    """Team-based care (docs/crediting.md, section 7b): a split/shared visit (modifier FS), a service
+    performed by one clinician and billed under another (incident-to: a performing NPI of its own,
+    no FS), and a teaching physician's service (GC, GE), whose credit is scaled by `teaching`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    split_shared: Shares = Shares()
+    incident_to: Shares = Shares()
+    teaching: Share = Decimal(1)
+
+
 class CreditingPolicy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -93,6 +122,21 @@ class CreditingPolicy(BaseModel):
     # a line whose claim_status is `denied`: credited as any other line, or held (credited 0, rule
     # `denied`) until a correction says otherwise
     denied_claims: Literal["credit", "hold"] = "credit"
+    attribution: Attribution = Attribution()
+
+    @property
+    def line_policy(self) -> dict[str, str]:
+        """What acts where a line's credit is read, not on its key (sql/views/002_line_policy.sql), as
+        the workspace settings that view reads."""
+        shares = self.attribution
+        return {
+            "denied_claims": self.denied_claims,
+            "split_shared_billed": str(shares.split_shared.billed),
+            "split_shared_performing": str(shares.split_shared.performing),
+            "incident_to_billed": str(shares.incident_to.billed),
+            "incident_to_performing": str(shares.incident_to.performing),
+            "teaching": str(shares.teaching),
+        }
 
     @field_validator("schedule_basis", mode="before")
     @classmethod

@@ -268,8 +268,8 @@ def credit_basis(
         .select("npi", "effective_from", "effective_to", "release")
         .sort("npi", "effective_from")
     )
-    # denied_claims acts where a line's credit is read (claim_lines_current), not on its key
-    policy_json = policy.model_dump_json(exclude={"denied_claims"})
+    # the line policy acts where a line's credit is read (claim_lines_current), not on its key
+    policy_json = policy.model_dump_json(exclude={"denied_claims", "attribution"})
     digest = hashlib.sha256(repr(releases).encode() + policy_json.encode() + custom + pinned.write_csv().encode())
     return digest.hexdigest()
 
@@ -307,9 +307,15 @@ def config_not_applied(con: duckdb.DuckDBPyConnection, workspace: Workspace, pol
         return "the crediting policy, custom RVUs, a plan's pinned release or the loaded releases changed"
     if _get_setting(con, "period_basis") != workspace.settings.period_basis:
         return f"period_basis changed to {workspace.settings.period_basis}"
-    if (_get_setting(con, "denied_claims") or "credit") != policy.denied_claims:
-        return f"denied_claims changed to {policy.denied_claims}"
+    if stored_line_policy(con) != policy.line_policy:
+        return "the crediting policy's denied_claims or attribution changed"
     return None
+
+
+def stored_line_policy(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The line policy the warehouse's credits are read with (the defaults where none is stored)."""
+    defaults = CreditingPolicy().line_policy
+    return {name: _get_setting(con, name) or default for name, default in defaults.items()}
 
 
 def unapplied_config(con: duckdb.DuckDBPyConnection, workspace: Workspace, command: str) -> str | None:
@@ -349,8 +355,9 @@ def merge_run(
         previous_basis = _get_setting(con, "credit_basis")
         previous_period_basis = _get_setting(con, "period_basis")
         _set_setting(con, "period_basis", workspace.settings.period_basis)
-        previous_denied_claims = _get_setting(con, "denied_claims")
-        _set_setting(con, "denied_claims", policy.denied_claims)
+        previous_line_policy = stored_line_policy(con)
+        for name, value in policy.line_policy.items():
+            _set_setting(con, name, value)
         load_custom_rvus(con, custom_rvus)
         store_roster(con, roster)
         con.register("staged_plan_pins", plan_pins)
@@ -373,7 +380,7 @@ def merge_run(
         every_period = (
             recredit_all
             or previous_period_basis != workspace.settings.period_basis
-            or (previous_denied_claims or "credit") != policy.denied_claims  # the credit of denied lines changed
+            or previous_line_policy != policy.line_policy  # denied lines' or shared lines' credit changed
         )
         _refresh_provider_period(con, run_id, every_period)
         held = dict(con.execute(sql.load("ingest/held_lines")).fetchall())

@@ -14,7 +14,7 @@ from wrvu.transforms.warehouse import fetch_dicts
 
 RECONCILIATION_FILE = "source_rvu_reconciliation.csv"
 DIFFERENCES_FILE = "source_rvu_differences.csv"
-CAUSES = ("match", "unpriced", "custom_rvu", "release", "modifier_factor", "units", "attribution", "other")
+CAUSES = ("match", "unpriced", "attribution", "custom_rvu", "release", "modifier_factor", "units", "other")
 RECONCILIATION_COLUMNS = ("employee_id", "npi", "cpt_code", "cause", "lines", "source_wrvu", "wrvu", "difference")
 DIFFERENCE_COLUMNS = (
     "transaction_id",
@@ -40,6 +40,7 @@ DIFFERENCE_COLUMNS = (
     "source_file",
     "source_row",
 )
+ATTRIBUTION_RULES = ("split_shared_", "incident_to_", "teaching_")  # sql/views/030_claim_lines_current.sql
 FOUR_PLACES = Decimal("0.0001")
 TOLERANCE_PER_UNIT = Decimal("0.0001")
 ONE = Decimal("1.00000000")  # a factor, written as the DECIMAL(18, 8) factors are
@@ -84,8 +85,10 @@ def line_cause(line: dict) -> tuple[str, Match | None]:
       ignored (a bilateral 50 at 1.0 instead of 1.5, an assistant 80 in full instead of 0.16);
     - `units`: the source equals work RVU x factor x another whole number of units (one unit for a
       line of several, or a voided line the billing system still counts);
-    - `attribution`: reserved for team-based care, a line whose credit is shared between clinicians
-      (split/shared visits, incident-to): not produced until attribution is implemented;
+    - `attribution` (tested right after `unpriced`): team-based care shares the line's credit (a split/shared visit, incident-to,
+      teaching: its rule names the share, e.g. `+split_shared_0.5`) and the source equals the
+      unshared credit (the billing system credits the billed clinician in full); compared on the
+      billed clinician's row, the source being the line's;
     - `other`: none of these (e.g. a TC line the billing system priced on the global row).
     """
     source, wrvu, units = line["source_work_rvu"], line["credited_wrvu"], line["units"]
@@ -94,6 +97,9 @@ def line_cause(line: dict) -> tuple[str, Match | None]:
     if line["is_uncredited"]:
         return "unpriced", None
     release, work_rvu, factor = line["release"], line["cms_work_rvu"], line["factor"]
+    share = rule_share(line["rule"])
+    if share != 1 and (not share or agrees(source, wrvu_of(work_rvu, factor / share, units), units)):
+        return "attribution", Match(release, work_rvu, factor / share if share else None, units)
     cms = line["release_work_rvu"]
     if line["is_custom"] and cms is not None and agrees(source, wrvu_of(cms, factor, units), units):
         return "custom_rvu", Match(release, cms, factor, units)
@@ -108,6 +114,16 @@ def line_cause(line: dict) -> tuple[str, Match | None]:
         if whole not in (0, units) and agrees(source, wrvu_of(work_rvu, factor, whole), whole):
             return "units", Match(release, work_rvu, factor, whole)
     return "other", None
+
+
+def rule_share(rule: str) -> Decimal:
+    """The share of a line's credit its rule names (`+split_shared_0.5`, `+teaching_0.8`; their
+    product), 1 for a line of one clinician."""
+    share = Decimal(1)
+    for part in rule.split("+"):
+        if part.startswith(ATTRIBUTION_RULES):
+            share *= Decimal(part.rsplit("_", 1)[1])
+    return share
 
 
 def four_places(value: Decimal) -> Decimal:

@@ -182,6 +182,7 @@ def validate_claim_lines(
         "encounter_id",
         pl.col("source_work_rvu_parsed").alias("source_work_rvu"),
         pl.col("claim_status_parsed").alias("claim_status"),
+        "performing_npi",
     )
     accepted = typed if passing.all() else typed.filter(passing)
     patient = accepted.select("patient_id").join(keys, on="patient_id", how="left", maintain_order="left")

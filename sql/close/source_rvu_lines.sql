@@ -6,7 +6,8 @@
 -- plan's pinned release, the release that governs its date).
 -- reads: close_period_lines (temp)
 with lines as (
-    select * from close_period_lines where source_work_rvu is not null
+    -- the billed clinician's row of a line team-based care shares: the source's figure is the line's
+    select * from close_period_lines where source_work_rvu is not null and npi = billed_npi
 ),
 
 versions as (

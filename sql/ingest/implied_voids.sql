@@ -51,6 +51,7 @@ final as (
         left_out.encounter_id,
         left_out.source_work_rvu,
         left_out.claim_status,
+        left_out.performing_npi,
         case left_out.claim_frequency when '8' then 'claim_void' else 'claim_replacement' end as implied_by,
         files.file_id,
         left_out.file_seq,

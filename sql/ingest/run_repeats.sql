@@ -39,7 +39,8 @@ line_versions as (
         coalesce(is_current, false) as is_current,
         struct_pack(
             claim_id, npi, service_date, post_date, cpt_code, modifier_1, modifier_2, modifier_3,
-            modifier_4, units, patient_key, place_of_service, encounter_id, source_work_rvu, claim_status
+            modifier_4, units, patient_key, place_of_service, encounter_id, source_work_rvu, claim_status,
+            performing_npi
         ) as content
     from (
         select * exclude (file_id, source_row, pinned_release)

@@ -35,6 +35,7 @@ final as (
         staged.encounter_id,
         staged.source_work_rvu,
         staged.claim_status,
+        staged.performing_npi,
         cast(null as varchar) as implied_by,
         files.file_id,
         staged.file_seq,

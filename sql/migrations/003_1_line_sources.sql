@@ -6,3 +6,5 @@
 alter table claim_line_versions add column source_work_rvu decimal(18, 4);
 alter table claim_line_versions add column claim_status varchar default '';
 alter table claim_line_versions add column implied_by varchar;
+-- and who performed it, when not the rendering (billed) clinician: team-based care shares its credit
+alter table claim_line_versions add column performing_npi varchar default '';

@@ -1,6 +1,9 @@
 -- The current version of every accepted line with its credit, period and lineage: the base of
 -- claim_lines, provider_period and the close. Internal: it carries the line's encounter, the visit id
 -- or else patient + provider + date of service (encounter_id, encounter_patient_key, encounter_date).
+-- A line whose credit team-based care shares (line_attribution) is a row per clinician with a share:
+-- the billed (rendering) one always, the performing one where its share is above 0; `npi` is the
+-- credited clinician's, the factor includes the share, and both rows trace to the same extract row.
 create or replace view claim_lines_current as
 with versions as (
     select * from claim_line_versions where is_current
@@ -15,63 +18,121 @@ files as (
 ),
 
 settings as (
-    select * from period_basis cross join denied_claims
+    select * from period_basis cross join line_policy
 ),
 
 roster as (
     select * from roster
 ),
 
+attributed as (
+    -- the sharing a line calls for, and the policy's shares for it (1 and 0 for a line of one clinician)
+    select
+        kinds.*,
+        case kinds.attribution
+            when 'split_shared' then settings.split_shared_billed
+            when 'incident_to' then settings.incident_to_billed
+            else 1
+        end as billed_share,
+        case kinds.attribution
+            when 'split_shared' then settings.split_shared_performing
+            when 'incident_to' then settings.incident_to_performing
+            else 0
+        end as performing_share,
+        case when kinds.is_teaching then settings.teaching else 1 end as teaching_factor
+    from (
+        select
+            versions.*,
+            line_attribution(
+                versions.npi, versions.performing_npi, versions.modifier_1, versions.modifier_2,
+                versions.modifier_3, versions.modifier_4
+            ) as attribution,
+            has_teaching_modifier(
+                versions.modifier_1, versions.modifier_2, versions.modifier_3, versions.modifier_4
+            ) as is_teaching
+        from versions
+    ) as kinds
+    cross join settings
+),
+
+shares as (
+    -- the billed clinician's row
+    select
+        attributed.*,
+        attributed.npi as credited_npi,
+        attributed.billed_share * attributed.teaching_factor as share,
+        concat_ws(
+            '+',
+            case
+                when attributed.attribution <> ''
+                    then attributed.attribution || '_' || share_label(attributed.billed_share)
+            end,
+            case when attributed.teaching_factor <> 1 then 'teaching_' || share_label(attributed.teaching_factor) end
+        ) as share_rule
+    from attributed
+    union all
+    -- the performing clinician's row, where the policy gives them a share
+    select
+        attributed.*,
+        attributed.performing_npi as credited_npi,
+        attributed.performing_share as share,
+        attributed.attribution || '_' || share_label(attributed.performing_share) as share_rule
+    from attributed
+    where attributed.performing_share > 0
+),
+
 final as (
     select
-        versions.transaction_id,
-        versions.claim_id,
-        versions.npi,
+        shares.transaction_id,
+        shares.claim_id,
+        shares.credited_npi as npi,
         roster.employee_id,
-        versions.service_date,
-        versions.post_date,
-        line_period(versions.service_date, versions.post_date, settings.period_basis) as period,
-        versions.cpt_code,
+        shares.service_date,
+        shares.post_date,
+        line_period(shares.service_date, shares.post_date, settings.period_basis) as period,
+        shares.cpt_code,
         concat_ws(
-            ' ', nullif(versions.modifier_1, ''), nullif(versions.modifier_2, ''),
-            nullif(versions.modifier_3, ''), nullif(versions.modifier_4, '')
+            ' ', nullif(shares.modifier_1, ''), nullif(shares.modifier_2, ''),
+            nullif(shares.modifier_3, ''), nullif(shares.modifier_4, '')
         ) as modifiers,
-        versions.units,
+        shares.units,
         keys.release,
         keys.cms_work_rvu,
-        line_factor(keys.factor, versions.multiple_factor) as factor,
+        line_factor(keys.factor * shares.share, shares.multiple_factor) as factor,
         line_credited_wrvu(
-            keys.is_credited and not is_held_denial(versions.claim_status, settings.denied_claims),
+            keys.is_credited and not is_held_denial(shares.claim_status, settings.denied_claims),
             keys.cms_work_rvu,
-            line_factor(keys.factor, versions.multiple_factor),
-            versions.units
+            line_factor(keys.factor * shares.share, shares.multiple_factor),
+            shares.units
         ) as credited_wrvu,
         case
-            when is_held_denial(versions.claim_status, settings.denied_claims) then 'denied'
-            else line_rule(keys.rule, versions.multiple_factor)
+            when is_held_denial(shares.claim_status, settings.denied_claims) then 'denied'
+            else concat_ws('+', line_rule(keys.rule, shares.multiple_factor), nullif(shares.share_rule, ''))
         end as rule,
         files.source_file,
-        versions.source_row,
+        shares.source_row,
         keys.flags,
         keys.source_line as schedule_source_line,
         files.sha256 as source_sha256,
-        versions.place_of_service,
-        versions.version_id,
-        versions.run_id,
+        shares.place_of_service,
+        shares.version_id,
+        shares.run_id,
         roster.plan_id,
-        versions.encounter_id,
-        versions.source_work_rvu,
-        versions.claim_status,
-        versions.implied_by,
-        case when versions.encounter_id = '' then versions.patient_key end as encounter_patient_key,
-        case when versions.encounter_id = '' then versions.service_date end as encounter_date
-    from versions
-    inner join keys on versions.credit_key = keys.credit_key
-    inner join files on versions.file_id = files.file_id
+        shares.encounter_id,
+        shares.source_work_rvu,
+        shares.claim_status,
+        shares.implied_by,
+        shares.npi as billed_npi,
+        shares.performing_npi,
+        case when shares.encounter_id = '' then shares.patient_key end as encounter_patient_key,
+        case when shares.encounter_id = '' then shares.service_date end as encounter_date
+    from shares
+    inner join keys on shares.credit_key = keys.credit_key
+    inner join files on shares.file_id = files.file_id
     cross join settings
     left join roster
-        on versions.npi = roster.npi
-            and versions.service_date between roster.effective_from and coalesce(roster.effective_to, date '9999-12-31')
+        on shares.credited_npi = roster.npi
+            and shares.service_date between roster.effective_from and coalesce(roster.effective_to, date '9999-12-31')
 )
 
 select * from final
