@@ -33,10 +33,14 @@ FIELD_ORDER = (
     "source_work_rvu",
     "claim_status",
     "performing_npi",
+    "unit_basis",
 )
 REQUIRED_VALUES = REQUIRED_COLUMNS  # a required column may not be blank either
 MODIFIERS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
 MAX_ABS_UNITS = 9999
+# what a line's units count: service units, or anesthesia minutes (X12 SV103 MJ), which credit nothing
+# (rule anesthesia_minutes; the minutes are kept as its units)
+UNIT_BASES = ("UN", "MJ")
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,12 @@ def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
             ),
         ),
         ClaimCheck(
+            "unit_basis_known",
+            "unit_basis",
+            pl.col("unit_basis").str.to_uppercase().is_in(["", *UNIT_BASES]),
+            _quoted("unit_basis") + pl.lit(f" is not a unit basis ({', '.join(UNIT_BASES)})"),
+        ),
+        ClaimCheck(
             "place_of_service_digits",
             "place_of_service",
             pl.col("place_of_service").str.contains(r"^\d{0,2}$"),
@@ -174,6 +184,7 @@ class AcceptedClaimLine(pa.DataFrameModel):
     source_work_rvu: pl.Decimal(18, 4) = pa.Field(nullable=True)  # the billing system's own figure, if given
     claim_status: str  # paid, denied, pending, adjusted; '' when the extract says nothing
     performing_npi: str = pa.Field(str_matches=r"^(\d{10})?$")  # who did the work, when not the rendering NPI
+    unit_basis: str = pa.Field(isin=["", *UNIT_BASES])
 
     class Config:
         strict = True

@@ -28,6 +28,7 @@ OPTIONAL_COLUMNS = (
     "source_work_rvu",
     "claim_status",
     "performing_npi",
+    "unit_basis",
 )
 CLAIM_STATUSES = ("paid", "denied", "pending", "adjusted")
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS

@@ -136,3 +136,13 @@ def test_lines_a_replacement_or_a_void_leaves_out_are_voided(ws):
         ("M1", 0, "claim_void"),
         ("M9", 0, None),
     ]
+
+
+def test_anesthesia_minutes_are_kept_and_credit_nothing(ws):
+    text = claim_837("C1", "1", [("L1", "99213", 1), ("L2", "99213", 45)]).replace(
+        "SV1*HC:99213*100*UN*45", "SV1*HC:99213*100*MJ*45"
+    )
+    (ws.inbox / "anesthesia.837").write_text(text)
+    ingest(ws)
+    rows = "select transaction_id, units, unit_basis, cast(credited_wrvu as varchar), rule from claim_lines order by 1"
+    assert query(ws, rows) == [("L1", 1, "UN", "1.3000", "cms"), ("L2", 45, "MJ", "0.0000", "anesthesia_minutes")]

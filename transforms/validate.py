@@ -183,6 +183,7 @@ def validate_claim_lines(
         pl.col("source_work_rvu_parsed").alias("source_work_rvu"),
         pl.col("claim_status_parsed").alias("claim_status"),
         "performing_npi",
+        pl.col("unit_basis").str.to_uppercase().alias("unit_basis"),
     )
     accepted = typed if passing.all() else typed.filter(passing)
     patient = accepted.select("patient_id").join(keys, on="patient_id", how="left", maintain_order="left")

@@ -52,6 +52,7 @@ final as (
         left_out.source_work_rvu,
         left_out.claim_status,
         left_out.performing_npi,
+        left_out.unit_basis,
         case left_out.claim_frequency when '8' then 'claim_void' else 'claim_replacement' end as implied_by,
         files.file_id,
         left_out.file_seq,

@@ -40,7 +40,7 @@ line_versions as (
         struct_pack(
             claim_id, npi, service_date, post_date, cpt_code, modifier_1, modifier_2, modifier_3,
             modifier_4, units, patient_key, place_of_service, encounter_id, source_work_rvu, claim_status,
-            performing_npi
+            performing_npi, unit_basis
         ) as content
     from (
         select * exclude (file_id, source_row, pinned_release)

@@ -36,6 +36,7 @@ final as (
         staged.source_work_rvu,
         staged.claim_status,
         staged.performing_npi,
+        staged.unit_basis,
         cast(null as varchar) as implied_by,
         files.file_id,
         staged.file_seq,

@@ -8,3 +8,5 @@ alter table claim_line_versions add column claim_status varchar default '';
 alter table claim_line_versions add column implied_by varchar;
 -- and who performed it, when not the rendering (billed) clinician: team-based care shares its credit
 alter table claim_line_versions add column performing_npi varchar default '';
+-- and what its units count: '' or UN service units, MJ anesthesia minutes (credited 0, minutes kept)
+alter table claim_line_versions add column unit_basis varchar default '';

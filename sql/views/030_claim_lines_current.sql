@@ -100,12 +100,14 @@ final as (
         keys.cms_work_rvu,
         line_factor(keys.factor * shares.share, shares.multiple_factor) as factor,
         line_credited_wrvu(
-            keys.is_credited and not is_held_denial(shares.claim_status, settings.denied_claims),
+            keys.is_credited and not is_held_denial(shares.claim_status, settings.denied_claims)
+            and shares.unit_basis <> 'MJ',  -- anesthesia minutes: no work RVU per minute
             keys.cms_work_rvu,
             line_factor(keys.factor * shares.share, shares.multiple_factor),
             shares.units
         ) as credited_wrvu,
         case
+            when shares.unit_basis = 'MJ' then 'anesthesia_minutes'
             when is_held_denial(shares.claim_status, settings.denied_claims) then 'denied'
             else concat_ws('+', line_rule(keys.rule, shares.multiple_factor), nullif(shares.share_rule, ''))
         end as rule,
@@ -124,6 +126,7 @@ final as (
         shares.implied_by,
         shares.npi as billed_npi,
         shares.performing_npi,
+        shares.unit_basis,
         case when shares.encounter_id = '' then shares.patient_key end as encounter_patient_key,
         case when shares.encounter_id = '' then shares.service_date end as encounter_date
     from shares
