@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -121,10 +122,22 @@ def served_against(serve: subprocess.Popen) -> str:
     return re.search(r"(http://\S+/api)", line).group(1)
 
 
+def registered(url: str, path: str, deadline: float) -> dict:
+    """The object at `path`, waited for: serve says which server it serves against before its
+    deployment is registered there (on a loaded machine, a moment later)."""
+    while True:
+        try:
+            return api(url, path)
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404 or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def completed_scheduled_run(url: str, deployment: str) -> dict:
     """The first run of `deployment` the server's scheduler made that completed, waited for."""
-    deployment_id = api(url, f"/deployments/name/nightly_ingest/{deployment}")["id"]
     deadline = time.monotonic() + FIRE_SECONDS
+    deployment_id = registered(url, f"/deployments/name/nightly_ingest/{deployment}", deadline)["id"]
     while time.monotonic() < deadline:
         runs = api(
             url,
