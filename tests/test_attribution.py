@@ -10,6 +10,7 @@ from tests.test_close import configure, read_csv
 from wrvu.flows.close import close_period
 from wrvu.flows.schedule import load_schedule_files
 from wrvu.schemas.crediting import load_crediting_policy
+from wrvu.transforms.check import check_workspace
 from wrvu.transforms.errors import InputError
 
 HEADER = [*CANONICAL_HEADER, "performing_npi"]
@@ -92,6 +93,8 @@ def test_a_performing_npi_is_checked_and_one_not_on_the_roster_is_unrostered(ws)
     [(field, reason)] = query(ws, "select field, reason from quarantine")
     assert field == "performing_npi" and "'1234567890' is not a 10-digit NPI" in reason
     assert query(ws, "select npi, employee_id from claim_lines order by npi") == [(NPI_A, "E1"), (NPI_B, None)]
+    unrostered = [f for f in check_workspace(ws, TODAY).findings if f.code == "unrostered_npi"]
+    assert [NPI_B in f.message for f in unrostered] == [True], "reported as any unrostered NPI"
 
 
 @pytest.mark.parametrize(

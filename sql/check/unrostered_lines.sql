@@ -1,9 +1,14 @@
 -- Credited current lines of NPIs with no row of config/roster.csv (staged as staged_roster) on their
--- date of service, per NPI and period: a close pays them to nobody.
+-- date of service, per NPI and period: a close pays them to nobody. A line's performing clinician
+-- (team-based care) counts as its NPI too, with the line's whole credit (the policy may share it).
 with versions as (
     select npi, service_date, post_date, units, credit_key, multiple_factor
     from claim_line_versions
     where is_current
+    union all
+    select performing_npi as npi, service_date, post_date, units, credit_key, multiple_factor
+    from claim_line_versions
+    where is_current and performing_npi not in ('', npi)
 ),
 
 keys as (

@@ -5,11 +5,7 @@
 -- the billed (rendering) one always, the performing one where its share is above 0; `npi` is the
 -- credited clinician's, the factor includes the share, and both rows trace to the same extract row.
 create or replace view claim_lines_current as
-with versions as (
-    select * from claim_line_versions where is_current
-),
-
-keys as (
+with keys as (
     select * from credit_keys
 ),
 
@@ -25,60 +21,66 @@ roster as (
     select * from roster
 ),
 
-attributed as (
-    -- the sharing a line calls for, and the policy's shares for it (1 and 0 for a line of one clinician)
+billed as (
+    -- every current line, for its billed (rendering) clinician
     select
-        kinds.*,
-        case kinds.attribution
-            when 'split_shared' then settings.split_shared_billed
-            when 'incident_to' then settings.incident_to_billed
-            else 1
-        end as billed_share,
-        case kinds.attribution
-            when 'split_shared' then settings.split_shared_performing
-            when 'incident_to' then settings.incident_to_performing
-            else 0
-        end as performing_share,
-        case when kinds.is_teaching then settings.teaching else 1 end as teaching_factor
+        versions.*,
+        versions.npi as credited_npi,
+        true as is_billed,
+        line_attribution(
+            versions.npi, versions.performing_npi, versions.modifier_1, versions.modifier_2, versions.modifier_3,
+            versions.modifier_4
+        ) as attribution,
+        has_teaching_modifier(versions.modifier_1, versions.modifier_2, versions.modifier_3, versions.modifier_4)
+            as is_teaching
+    from claim_line_versions as versions
+    where versions.is_current
+),
+
+performing as (
+    -- the current lines performed by a clinician of their own, for that clinician
+    select
+        versions.*,
+        versions.performing_npi as credited_npi,
+        false as is_billed,
+        line_attribution(
+            versions.npi, versions.performing_npi, versions.modifier_1, versions.modifier_2, versions.modifier_3,
+            versions.modifier_4
+        ) as attribution,
+        false as is_teaching
+    from claim_line_versions as versions
+    where versions.is_current and versions.performing_npi not in ('', versions.npi)
+),
+
+policy_shares as (
+    -- each clinician's share (the teaching factor on the billed one's), and the rule part naming it;
+    -- a performing clinician's row only where the policy gives them a share
+    select
+        lines.*,
+        attribution_share(
+            lines.attribution, lines.is_billed, settings.split_shared_billed, settings.split_shared_performing,
+            settings.incident_to_billed, settings.incident_to_performing
+        ) as attribution_share,
+        case when lines.is_teaching then settings.teaching else 1 end as teaching_factor
     from (
-        select
-            versions.*,
-            line_attribution(
-                versions.npi, versions.performing_npi, versions.modifier_1, versions.modifier_2,
-                versions.modifier_3, versions.modifier_4
-            ) as attribution,
-            has_teaching_modifier(
-                versions.modifier_1, versions.modifier_2, versions.modifier_3, versions.modifier_4
-            ) as is_teaching
-        from versions
-    ) as kinds
+        select * from billed
+        union all by name
+        select * from performing
+    ) as lines
     cross join settings
 ),
 
 shares as (
-    -- the billed clinician's row
     select
-        attributed.*,
-        attributed.npi as credited_npi,
-        attributed.billed_share * attributed.teaching_factor as share,
+        *,
+        attribution_share * teaching_factor as share,
         concat_ws(
             '+',
-            case
-                when attributed.attribution <> ''
-                    then attributed.attribution || '_' || share_label(attributed.billed_share)
-            end,
-            case when attributed.teaching_factor <> 1 then 'teaching_' || share_label(attributed.teaching_factor) end
+            case when attribution <> '' then attribution || '_' || share_label(attribution_share) end,
+            case when teaching_factor <> 1 then 'teaching_' || share_label(teaching_factor) end
         ) as share_rule
-    from attributed
-    union all
-    -- the performing clinician's row, where the policy gives them a share
-    select
-        attributed.*,
-        attributed.performing_npi as credited_npi,
-        attributed.performing_share as share,
-        attributed.attribution || '_' || share_label(attributed.performing_share) as share_rule
-    from attributed
-    where attributed.performing_share > 0
+    from policy_shares
+    where is_billed or attribution_share > 0
 ),
 
 final as (
