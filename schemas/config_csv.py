@@ -11,9 +11,10 @@ from pandera.errors import SchemaErrors
 from wrvu.schemas.errors import InputError
 
 
-def read_config_csv(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
+def read_config_csv(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> pl.DataFrame:
     """The rows of a config CSV as text, with `source_row` = the file's line number. Lines starting
-    with `#` are comments; an absent file has no rows."""
+    with `#` are comments; an absent file has no rows; an `optional` column the header lacks is blank."""
+    columns = columns + optional
     if not path.is_file():
         return pl.DataFrame(
             {**{c: [] for c in columns}, "source_row": []},
@@ -27,13 +28,18 @@ def read_config_csv(path: Path, columns: tuple[str, ...]) -> pl.DataFrame:
                 continue
             if header is None:
                 header = [c.strip().lower() for c in cells]
-                missing = [c for c in columns if c not in header]
+                missing = [c for c in columns if c not in header and c not in optional]
                 if missing:
                     raise InputError(
                         path, None, None, f"missing columns: {', '.join(missing)}; header found: {', '.join(cells)}"
                     )
                 continue
-            rows.append([cells[header.index(c)].strip() if header.index(c) < len(cells) else "" for c in columns])
+            rows.append(
+                [
+                    cells[header.index(c)].strip() if c in header and header.index(c) < len(cells) else ""
+                    for c in columns
+                ]
+            )
             lines.append(reader.line_num)
     physical = _physical_lines(path)
     return pl.DataFrame(

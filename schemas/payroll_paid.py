@@ -10,6 +10,7 @@ from wrvu.schemas.config_csv import read_config_csv, validate_frame
 from wrvu.schemas.roster import iso_date
 
 PAYROLL_COLUMNS = ("employee_id", "pay_date", "pay_type", "amount")
+OPTIONAL_PAYROLL_COLUMNS = ("plan_id",)  # the plan a payment belongs to; else the plan in force on its date
 PAY_TYPES = ("base", "draw", "incentive", "recovery")
 
 
@@ -42,7 +43,7 @@ REASONS = {
 def load_payroll_paid(path: Path) -> pl.DataFrame:
     frame = validate_frame(
         PayrollPaidModel,
-        read_config_csv(path, PAYROLL_COLUMNS),
+        read_config_csv(path, PAYROLL_COLUMNS, OPTIONAL_PAYROLL_COLUMNS),
         path,
         "source_row",
         REASONS | {"recovery_is_negative": "a recovery must be a negative amount"},

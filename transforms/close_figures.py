@@ -22,6 +22,7 @@ from wrvu.transforms.compensation import (
     plan_year_end,
     plan_year_start,
 )
+from wrvu.transforms.errors import InputError
 from wrvu.transforms.periods import Period
 
 RECONCILIATION_COLUMNS = (
@@ -179,10 +180,36 @@ def _spans_by(roster: pl.DataFrame, keys: list[str]) -> dict:
     return spans
 
 
-def payments_by_employee(payroll: pl.DataFrame) -> dict[str, list[Payment]]:
+def payments_by_plan(payroll: pl.DataFrame, roster: pl.DataFrame) -> dict[tuple[str, str], list[Payment]]:
+    """Each payment of an employee on the roster under the plan it belongs to: its `plan_id`, else the
+    plan in force on its pay date (docs/compensation.md, two plans in one plan year), so that an
+    employee's two plans never both count one payment. Base salary counts under no plan. A payment
+    dated on a day with no plan in force for its employee is an error naming the row."""
+    rows_of = {}
+    for r in roster.sort("effective_from").iter_rows(named=True):
+        rows_of.setdefault(r["employee_id"], []).append(r)
     payments = {}
     for r in payroll.iter_rows(named=True):
-        payments.setdefault(r["employee_id"], []).append(Payment(r["pay_date"], r["pay_type"], r["amount"]))
+        rows = rows_of.get(r["employee_id"])
+        if rows is None or r["pay_type"] == "base":  # an employee on no roster row: `wrvu check` reports it
+            continue
+        plan_id = r.get("plan_id") or next(
+            (
+                row["plan_id"]
+                for row in rows
+                if row["effective_from"] <= r["pay_date"]
+                and (row["effective_to"] is None or r["pay_date"] <= row["effective_to"])
+            ),
+            None,
+        )
+        if plan_id is None:
+            raise InputError(
+                "config/payroll_paid.csv",
+                r["source_row"],
+                "pay_date",
+                f"{r['employee_id']} has no plan in force on {r['pay_date']}: give the payment's plan_id",
+            )
+        payments.setdefault((r["employee_id"], plan_id), []).append(Payment(r["pay_date"], r["pay_type"], r["amount"]))
     return payments
 
 
@@ -213,7 +240,7 @@ def reconciliation_rows(period: Period, inputs: CloseInputs, months: MonthTotals
         & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= period.start))
     ).sort("effective_from")
     spans_by_plan = fte_spans_by_plan(inputs.roster)
-    payments = payments_by_employee(inputs.payroll)
+    payments = payments_by_plan(inputs.payroll, inputs.roster)
     rows = []
     for (employee_id, plan_id), group in active.partition_by(
         ["employee_id", "plan_id"], as_dict=True, maintain_order=True
@@ -221,7 +248,8 @@ def reconciliation_rows(period: Period, inputs: CloseInputs, months: MonthTotals
         plan = inputs.plans[plan_id]
         latest = group.row(-1, named=True)
         spans = spans_by_plan[(employee_id, plan_id)]
-        figures = figures_at(plan, period.end, months, spans, payments.get(employee_id, []), employee_id, plan_id)
+        paid = payments.get((employee_id, plan_id), [])
+        figures = figures_at(plan, period.end, months, spans, paid, employee_id, plan_id)
         wrvu_period = months.wrvu_between(employee_id, plan_id, period.start, period.end)
         encounters = months.encounters_between(employee_id, plan_id, period.start, period.end)
         rows.append(
