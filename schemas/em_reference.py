@@ -19,6 +19,7 @@ EM_FAMILIES = {
     "established": ("99211", "99212", "99213", "99214", "99215"),
 }
 EM_CODES = tuple(code for codes in EM_FAMILIES.values() for code in codes)
+EM_FAMILY_OF = {code: family for family, codes in EM_FAMILIES.items() for code in codes}
 EM_REFERENCE_COLUMNS = ("specialty", "code", "share")
 SHARE_SUM_TOLERANCE = Decimal("0.01")
 

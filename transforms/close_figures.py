@@ -279,11 +279,17 @@ def reconciliation_rows(period: Period, inputs: CloseInputs, months: MonthTotals
     return sorted(rows, key=lambda r: (r.employee_id, r.plan_id))
 
 
-def fte_year_fraction(row: ReconciliationRow, period_end: date) -> Decimal:
-    """The share of a full year at 1.0 FTE that the row's plan year to date is: FTE-weighted days over
-    the plan year's days. Year-to-date wRVUs over it are the annualised wRVUs at 1.0 FTE."""
-    year_start = plan_year_start(row.plan, period_end)
-    return fte_days(row.spans, year_start, period_end) / days_in_plan_year(row.plan, period_end)
+def fte_year_fraction(rows: list[ReconciliationRow], period_end: date) -> Decimal:
+    """The share of a full year at 1.0 FTE that an employee's plan year to date is, over their rows (a
+    plan each): FTE-weighted days over the plan year's days. Year-to-date wRVUs over it are the
+    annualised wRVUs at 1.0 FTE."""
+    return sum(
+        (
+            fte_days(r.spans, plan_year_start(r.plan, period_end), period_end) / days_in_plan_year(r.plan, period_end)
+            for r in rows
+        ),
+        ZERO,
+    )
 
 
 def benchmark_percentile(annualised: Decimal, benchmark: dict) -> Decimal:
@@ -323,7 +329,7 @@ def variance_rows(
         benchmark = benchmarks.get(main.specialty)
         p50_ytd = percentile = None
         if benchmark:
-            year_fraction = sum((fte_year_fraction(r, period.end) for r in mine), ZERO)
+            year_fraction = fte_year_fraction(mine, period.end)
             p50_ytd = benchmark["p50"] * year_fraction
             percentile = benchmark_percentile(wrvu_ytd / year_fraction, benchmark) if year_fraction else None
         pace = wrvu_ytd * 100 / threshold if threshold else None

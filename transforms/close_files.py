@@ -112,11 +112,7 @@ def manifest_bytes(
     is byte-for-byte identical."""
     lines_total = sum(lines["credited_wrvu"].to_list(), ZERO) if lines.height else ZERO
     reconciliation_total = sum((r.wrvu_period for r in reconciliation), ZERO)
-    config = {
-        name: sha256_of((workspace.config / name).read_bytes())
-        for name in CONFIG_FILES
-        if (workspace.config / name).is_file()
-    }
+    config = config_sha256(workspace, CONFIG_FILES)
     manifest = {
         "period": period.label,
         "period_start": str(period.start),
@@ -139,12 +135,15 @@ def manifest_bytes(
     return (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
 
 
-def report_config_sha256(workspace: Workspace) -> dict[str, str]:
+def config_sha256(workspace: Workspace, names: tuple[str, ...]) -> dict[str, str]:
+    """The sha256 of each of these config files that exists."""
     return {
-        name: sha256_of((workspace.config / name).read_bytes())
-        for name in REPORT_CONFIG_FILES
-        if (workspace.config / name).is_file()
+        name: sha256_of((workspace.config / name).read_bytes()) for name in names if (workspace.config / name).is_file()
     }
+
+
+def report_config_sha256(workspace: Workspace) -> dict[str, str]:
+    return config_sha256(workspace, REPORT_CONFIG_FILES)
 
 
 def manifest_with_documents(

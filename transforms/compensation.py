@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from wrvu.schemas.plans import Plan
+from wrvu.schemas.plans import Plan, Tier
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -90,19 +90,28 @@ def threshold_ytd(plan: Plan, spans: list[FteSpan], period_end: date) -> Decimal
     return plan.threshold_wrvu * fte_days(spans, start, period_end) / days_in_plan_year(plan, period_end)
 
 
+def reached_tier(plan: Plan, excess: Decimal) -> Tier:
+    """The highest tier whose start `excess` (>= 0) reaches: a cliff plan's rate for all of it."""
+    return [t for t in plan.tiers if t.start <= excess][-1]
+
+
+def marginal_bands(plan: Plan, excess: Decimal) -> list[tuple[Tier, Decimal]]:
+    """Each tier with the wRVUs of `excess` (>= 0) inside it, where there are some."""
+    bands = []
+    for tier, upper in zip(plan.tiers, [*(t.start for t in plan.tiers[1:]), None], strict=True):
+        inside = (excess if upper is None else min(excess, upper)) - tier.start
+        if inside > 0:
+            bands.append((tier, inside))
+    return bands
+
+
 def gross_pay(plan: Plan, excess: Decimal) -> Decimal:
     """Pay for wRVUs above (or, recoverable, below) the threshold by the plan's tiers."""
     if excess < 0:
         return excess * plan.tiers[0].rate if plan.recoverable else ZERO
     if plan.tier_kind == "cliff":
-        reached = [t for t in plan.tiers if t.start <= excess][-1]
-        return excess * reached.rate
-    total = ZERO
-    for tier, upper in zip(plan.tiers, [*(t.start for t in plan.tiers[1:]), None], strict=True):
-        inside = (excess if upper is None else min(excess, upper)) - tier.start
-        if inside > 0:
-            total += inside * tier.rate
-    return total
+        return excess * reached_tier(plan, excess).rate
+    return sum((inside * tier.rate for tier, inside in marginal_bands(plan, excess)), ZERO)
 
 
 def paid_ytd(payments: list[Payment], year_start: date, period_end: date) -> Decimal:

@@ -26,7 +26,7 @@ from wrvu.transforms.document import (
     percent,
 )
 from wrvu.transforms.periods import Period
-from wrvu.transforms.report_figures import READINGS, ClinicianFigures, TrendMonth
+from wrvu.transforms.report_figures import READINGS, ClinicianFigures, EmMix, TrendMonth
 from wrvu.transforms.statements import close_label
 
 PRODUCTIVITY_COLUMNS = (
@@ -327,20 +327,20 @@ def em_blocks(clinicians: list[ClinicianFigures], em_min_visits: int, em_flag_le
     for specialty in sorted({c.specialty for c in clinicians}):
         members = [c for c in clinicians if c.specialty == specialty]
         for family, codes in EM_FAMILIES.items():
-            with_visits = [c for c in members if next(e for e in c.em if e.family == family).mine.total]
+            with_visits = [c for c in members if c.em_of(family).mine.total]
             if not with_visits:
                 continue
-            pooled: dict[str, Decimal] = {}
-            for c in with_visits:
-                for code, visits in next(e for e in c.em if e.family == family).mine.visits.items():
-                    pooled[code] = pooled.get(code, Decimal(0)) + visits
-            total = sum(pooled.values(), Decimal(0))
-            series = [Line(f"{specialty} in the practice", tuple(float(pooled.get(code, 0) / total) for code in codes))]
-            reference = next(e for e in with_visits[0].em if e.family == family).reference
+            # the specialty's visits in the practice: any clinician's own with their peers' (the others')
+            first = with_visits[0].em_of(family)
+            pooled = EmMix(
+                family, {code: first.mine.visits.get(code, 0) + first.peers.visits.get(code, 0) for code in codes}
+            )
+            series = [Line(f"{specialty} in the practice", tuple(float(pooled.share(code)) for code in codes))]
+            reference = first.reference
             if reference:
                 series.append(Line("Reference", tuple(float(reference.share(code) or 0) for code in codes)))
             for c in [c for c in with_visits if c.em_flag][:MIX_CHART_CLINICIANS]:
-                mine = next(e for e in c.em if e.family == family).mine
+                mine = c.em_of(family).mine
                 series.append(
                     Line(f"{c.provider_name} (flagged)", tuple(float(mine.share(code) or 0) for code in codes))
                 )
@@ -355,7 +355,7 @@ def em_blocks(clinicians: list[ClinicianFigures], em_min_visits: int, em_flag_le
             )
             rows = []
             for c in sorted(with_visits, key=lambda c: (c.provider_name, c.employee_id)):
-                comparison = next(e for e in c.em if e.family == family)
+                comparison = c.em_of(family)
                 rows.append(
                     (
                         c.provider_name,

@@ -22,7 +22,7 @@ from statistics import median
 import polars as pl
 
 from wrvu.schemas.benchmarks import PERCENTILES
-from wrvu.schemas.em_reference import EM_FAMILIES, em_level
+from wrvu.schemas.em_reference import EM_FAMILIES, EM_FAMILY_OF, em_level
 from wrvu.schemas.workspace import ReportSettings
 from wrvu.transforms.close_figures import MonthTotals, ReconciliationRow, VarianceRow, fte_year_fraction, latest_row
 from wrvu.transforms.compensation import ZERO, FteSpan, fte_days
@@ -94,6 +94,9 @@ class ClinicianFigures:
     top_codes: tuple[dict, ...]  # code, lines, units, wrvu
     uncredited_lines: tuple[dict, ...]
 
+    def em_of(self, family: str) -> EmComparison:
+        return next(comparison for comparison in self.em if comparison.family == family)
+
 
 @dataclass(frozen=True)
 class TrendMonth:
@@ -130,10 +133,9 @@ def productivity_reading(
 
 def em_mixes(code_totals: list[dict]) -> dict[str, dict[str, EmMix]]:
     """Per employee and family, their net office E/M visits by code (codes with net visits > 0)."""
-    family_of = {code: family for family, codes in EM_FAMILIES.items() for code in codes}
     visits: dict[str, dict[str, dict[str, Decimal]]] = {}
     for row in code_totals:
-        family = family_of.get(row["cpt_code"])
+        family = EM_FAMILY_OF.get(row["cpt_code"])
         if family and row["units"] > 0:
             visits.setdefault(row["employee_id"], {}).setdefault(family, {})[row["cpt_code"]] = Decimal(row["units"])
     return {
@@ -145,9 +147,8 @@ def em_mixes(code_totals: list[dict]) -> dict[str, dict[str, EmMix]]:
 def reference_mixes(em_reference: pl.DataFrame) -> dict[tuple[str, str], EmMix]:
     """Per specialty and family, the reference shares as a mix (renormalised within the family)."""
     mixes: dict[tuple[str, str], dict[str, Decimal]] = {}
-    family_of = {code: family for family, codes in EM_FAMILIES.items() for code in codes}
     for row in em_reference.iter_rows(named=True):
-        mixes.setdefault((row["specialty"], family_of[row["code"]]), {})[row["code"]] = row["share"]
+        mixes.setdefault((row["specialty"], EM_FAMILY_OF[row["code"]]), {})[row["code"]] = row["share"]
     return {key: EmMix(key[1], shares) for key, shares in mixes.items() if sum(shares.values(), ZERO) > 0}
 
 
@@ -262,7 +263,7 @@ def clinician_figures(
     for employee, rows in sorted(by_employee.items()):
         main = latest_row(rows)
         spans = spans_of_employee.get(employee, [])
-        year_fraction = sum((fte_year_fraction(r, period.end) for r in rows), ZERO)
+        year_fraction = fte_year_fraction(rows, period.end)
         wrvu_ytd = sum((r.wrvu_ytd for r in rows), ZERO)
         median_encounters, median_intensity = medians[main.specialty]
         em = em_comparisons(employee, main.specialty, mixes, pooled, references, settings)

@@ -9,7 +9,15 @@ from decimal import Decimal
 
 from wrvu.schemas.em_reference import EM_FAMILIES
 from wrvu.transforms.close_figures import ReconciliationRow, VarianceRow
-from wrvu.transforms.compensation import ZERO, days_in_plan_year, fte_days, gross_pay, plan_year_start
+from wrvu.transforms.compensation import (
+    ZERO,
+    days_in_plan_year,
+    fte_days,
+    gross_pay,
+    marginal_bands,
+    plan_year_start,
+    reached_tier,
+)
 from wrvu.transforms.document import (
     BarChart,
     Block,
@@ -136,16 +144,12 @@ def tier_words(row: ReconciliationRow, excess, gross) -> str:
             )
         return f"below the threshold, your plan pays nothing and recovers nothing: {money(gross)}."
     if plan.tier_kind == "cliff":
-        reached = [t for t in plan.tiers if t.start <= excess][-1]
+        reached = reached_tier(plan, excess)
         return (
             f"{number(excess, WORKING)} wRVUs × {money(reached.rate)} per wRVU (the rate of the highest tier reached, from "
             f"{number(reached.start)} wRVUs above the threshold, applies to all of them) = {money(gross)}."
         )
-    parts = []
-    for tier, upper in zip(plan.tiers, [*(t.start for t in plan.tiers[1:]), None], strict=True):
-        inside = (excess if upper is None else min(excess, upper)) - tier.start
-        if inside > 0:
-            parts.append(f"{number(inside, WORKING)} × {money(tier.rate)}")
+    parts = [f"{number(inside, WORKING)} × {money(tier.rate)}" for tier, inside in marginal_bands(plan, excess)]
     return f"{' + '.join(parts) or '0'} = {money(gross)} (each tier's rate on the wRVUs inside it)."
 
 
