@@ -361,6 +361,39 @@ def explain(period, who, as_csv, workspace_dir):
 
 
 @cli.command()
+@click.argument("period")
+@click.option(
+    "--plans",
+    "plans_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The alternative plans, as config/plans.yaml; its file name (without .yaml) names the comparison.",
+)
+@click.option(
+    "--roster",
+    "roster_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An alternative roster, as config/roster.csv, of the plans of --plans (default: config/roster.csv).",
+)
+@click.option(
+    "--schedule-basis",
+    metavar="RELEASE",
+    help="Price every line on this loaded release (or date_of_service) instead of its plan's schedule_basis.",
+)
+@workspace_option
+def whatif(period, plans_path, roster_path, schedule_basis, workspace_dir):
+    """The close of PERIOD under other terms, recorded nowhere: out/whatif/PERIOD-NAME/comparison.csv,
+    per employee and plan the current and the alternative wrvu_ytd, earned_ytd, true_up and action."""
+    from wrvu.transforms.periods import parse_period
+    from wrvu.transforms.whatif import run_whatif
+
+    workspace = open_workspace(workspace_dir)
+    outcome = run_whatif(workspace, parse_period(period), plans_path, roster_path, schedule_basis, date.today())
+    for line in outcome.lines():
+        click.echo(line)
+
+
+@cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def demo(directory: Path | None):
     """The whole job on bundled sample data, in DIRECTORY (default ./wrvu-demo)."""

@@ -15,3 +15,8 @@ def load(name: str) -> str:
 def ordered(folder: str) -> list[str]:
     """The statements of a folder in file-name order (schema migrations, views)."""
     return [load(f"{folder}/{p.stem}") for p in sorted((SQL_DIR / folder).glob("*.sql"))]
+
+
+def load_with_tables(name: str, **tables: str) -> str:
+    """The text of `sql/<name>.sql` with its `{placeholder}` table names filled in as quoted identifiers."""
+    return load(name).format(**{key: '"' + table.replace('"', '""') + '"' for key, table in tables.items()})

@@ -309,3 +309,19 @@ def test_ingest_and_close_run_the_checks_first(workspace):
         f"wrvu: {workspace.config / 'plans.yaml'}: plan : Input should be a valid dictionary "
         "(got ['oops']) (ingest not run; see `wrvu check`)\n"
     )
+
+
+def test_a_payment_with_no_plan_and_a_score_for_nobody_are_config_errors(workspace):
+    configure(
+        workspace,
+        roster=FM_ROSTER,
+        plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}]"),
+        payroll="E1,2022-12-10,incentive,100.00\n",
+    )
+    (workspace.config / "quality_scores.csv").write_text("employee_id,plan_year,score\nE7,2023,0.9\n")
+    report = check_workspace(workspace, TODAY)
+    assert [(f.code, f.file.rsplit("/", 1)[1], f.row, f.field) for f in report.findings] == [
+        ("config_invalid", "quality_scores.csv", 2, "employee_id"),
+        ("config_invalid", "payroll_paid.csv", 2, "pay_date"),
+    ]
+    assert "E1 has no plan in force on 2022-12-10" in report.findings[1].message

@@ -282,7 +282,7 @@ def test_typed_rows_are_the_csv_columns_plus_what_they_were_computed_from():
     from wrvu.transforms.close_figures import RECONCILIATION_COLUMNS, VARIANCE_COLUMNS, ReconciliationRow, VarianceRow
     from wrvu.transforms.close_files import csv_bytes
 
-    assert tuple(f.name for f in fields(ReconciliationRow)) == RECONCILIATION_COLUMNS + ("plan", "spans")
+    assert tuple(f.name for f in fields(ReconciliationRow)) == RECONCILIATION_COLUMNS + ("plan", "spans", "figures")
     assert tuple(f.name for f in fields(VarianceRow)) == VARIANCE_COLUMNS
     money = dict.fromkeys(
         (
@@ -295,6 +295,7 @@ def test_typed_rows_are_the_csv_columns_plus_what_they_were_computed_from():
             "opening_balance",
             "true_up",
             "deficit_balance",
+            "production_ytd",
         ),
         Decimal("1.005"),
     )
@@ -308,14 +309,16 @@ def test_typed_rows_are_the_csv_columns_plus_what_they_were_computed_from():
         action="pay",
         encounters_period=3,
         wrvu_per_encounter=None,
+        terms_applied="=wrvu_cap",
         **money,
         plan=object(),
         spans=(),
+        figures=object(),
     )
     lines = csv_bytes(RECONCILIATION_COLUMNS, [row]).decode().splitlines()
     assert lines == [
         ",".join(RECONCILIATION_COLUMNS),
-        f"2023-03,E1,{NPI_A},'=Ana,FM,fm," + "1.01," * 8 + "pay,1.01,3,,false",
+        f"2023-03,E1,{NPI_A},'=Ana,FM,fm," + "1.01," * 8 + "pay,1.01,3,,1.01,'=wrvu_cap,false",
     ]
 
 

@@ -7,15 +7,7 @@ from pathlib import Path
 import pytest
 
 from wrvu.schemas.plans import Plan, load_plans
-from wrvu.transforms.compensation import (
-    FteSpan,
-    Payment,
-    carried_deficit,
-    cents,
-    close_figures,
-    is_settle_point,
-    threshold_ytd,
-)
+from wrvu.transforms.compensation import FteSpan, Payment, carried_deficit, cents, close_figures, is_settle_point
 from wrvu.transforms.errors import InputError
 
 FLAT = [{"from": 0, "rate": 48}]
@@ -66,13 +58,17 @@ def test_payout_share_and_paid_incentives_and_draws():
     assert (figures.earned_ytd, figures.paid_ytd, cents(figures.true_up)) == (D("19200.0"), D(12000), D("7200.00"))
 
 
+def threshold_ytd(spans: list[FteSpan], period_end: date) -> D:
+    return close_figures(plan(), period_end, D(0), spans, [], D(0)).threshold_ytd
+
+
 def test_threshold_prorates_by_day_for_an_fte_change_and_a_mid_year_start():
     change = [FteSpan(date(2026, 1, 1), date(2026, 6, 30), D(1)), FteSpan(date(2026, 7, 1), None, D("0.5"))]
     # 181 days at 1.0 and 184 days at 0.5 of 365
-    assert threshold_ytd(plan(), change, date(2026, 12, 31)) == D(4800) * (D(181) + D(184) * D("0.5")) / 365
+    assert threshold_ytd(change, date(2026, 12, 31)) == D(4800) * (D(181) + D(184) * D("0.5")) / 365
     start = [FteSpan(date(2026, 10, 1), None, D(1))]
-    assert cents(threshold_ytd(plan(), start, date(2026, 12, 31))) == cents(D(4800) * 92 / 365)
-    assert threshold_ytd(plan(), start, date(2026, 9, 30)) == 0
+    assert cents(threshold_ytd(start, date(2026, 12, 31))) == cents(D(4800) * 92 / 365)
+    assert threshold_ytd(start, date(2026, 9, 30)) == 0
 
 
 def test_settle_points_and_hold_between_them():
@@ -108,6 +104,114 @@ def test_pure_production_draws_are_advances():
     assert (figures.earned_ytd, cents(figures.true_up), figures.action) == (D(4400), D("-600.00"), "recover")
 
 
+# The spec's worked examples of the contract terms: base $220,000, threshold 4,800, $48/wRVU flat, full year,
+# 1.0 FTE, annual settle, nothing paid but base; at the year-end close.
+@pytest.mark.parametrize(
+    ("case", "wrvu_ytd", "overrides", "score", "payments", "true_up", "action", "terms"),
+    [
+        ("D", 5600, {"incentive_cap": 30000}, None, BASE_SALARY, "30000.00", "pay", ("incentive_cap",)),
+        ("E", 5600, {"wrvu_cap": 5400}, None, BASE_SALARY, "28800.00", "pay", ("wrvu_cap",)),
+        ("F", 5600, {"quality": {"withhold": "0.10"}}, D("0.5"), BASE_SALARY, "36480.00", "pay", ("quality_withhold",)),
+        (
+            "G",
+            4000,
+            {"model": "pure_production", "threshold_wrvu": 0, "guarantee": {"amount": 240000, "until": "2021-12-31"}},
+            None,
+            [Payment(date(2021, m, 28), "draw", D(20000)) for m in range(1, 13)],
+            "0.00",
+            "none",
+            ("guarantee",),
+        ),
+        ("T", 5600, {"threshold_wrvu": "from_base", "base_salary": 220000}, None, BASE_SALARY, "48800.00", "pay", ()),
+    ],
+)
+def test_worked_examples_of_the_terms(case, wrvu_ytd, overrides, score, payments, true_up, action, terms):
+    year_end = date(2021, 12, 31) if case == "G" else date(2026, 12, 31)
+    spans = [FteSpan(date(year_end.year, 1, 1), None, D(1))]
+    figures = close_figures(plan(**overrides), year_end, D(wrvu_ytd), spans, payments, D(0), quality_score=score)
+    assert (str(cents(figures.true_up)), figures.action, figures.terms_applied) == (true_up, action, terms)
+    assert figures.wrvu_ytd == wrvu_ytd, "the uncapped wRVUs are still reported"
+
+
+def test_from_base_threshold_is_kept_exact():
+    figures = close_figures(
+        plan(threshold_wrvu="from_base", base_salary=220000), date(2026, 12, 31), D(0), FULL_YEAR, [], D(0)
+    )
+    assert cents(figures.threshold_ytd) == D("4583.33")
+    assert cents(figures.threshold_ytd * 48) == D("220000.00")  # 4,583.33 would give 219,999.84
+
+
+def test_wrvu_cap_exactly_reached_changes_nothing_and_prorates_like_the_threshold():
+    reached = close_figures(plan(wrvu_cap=5400), date(2026, 12, 31), D(5400), FULL_YEAR, [], D(0))
+    assert (cents(reached.true_up), reached.terms_applied) == (D("28800.00"), ())
+    # half a year: the cap is 2,700 to date (181 of 365 days), as the threshold is 4,800 x 181 / 365
+    half = close_figures(plan(wrvu_cap=5400), date(2026, 6, 30), D(2800), FULL_YEAR, [], D(0))
+    assert half.terms_applied == ("wrvu_cap",)
+    assert half.excess == D(5400) * 181 / 365 - D(4800) * 181 / 365
+
+
+def test_quality_withhold_is_held_until_the_year_end_and_earned_by_the_score():
+    quality = {"quality": {"withhold": "0.10"}, "settle": "quarterly"}
+    june = close_figures(plan(**quality), date(2026, 6, 30), D(3200), FULL_YEAR, [], D(0))
+    production = (D(3200) - D(4800) * 181 / 365) * 48
+    assert (june.production_ytd, june.earned_ytd) == (production, production * D("0.9"))
+    assert june.terms_applied == ("quality_withhold",)
+    for score, earned in ((D(0), D(34560)), (D(1), D(38400))):
+        year_end = close_figures(plan(**quality), date(2026, 12, 31), D(5600), FULL_YEAR, [], D(0), quality_score=score)
+        assert year_end.earned_ytd == earned
+        assert year_end.terms_applied == (() if score == 1 else ("quality_withhold",))
+    # a deficit is never withheld
+    short = close_figures(
+        plan(**quality, recoverable=True), date(2026, 12, 31), D(4200), FULL_YEAR, [], D(0), quality_score=D(0)
+    )
+    assert (short.earned_ytd, short.terms_applied) == (D(-28800), ())
+
+
+def test_guarantee_ending_mid_year_keeps_what_it_guaranteed():
+    guaranteed = plan(
+        model="pure_production", threshold_wrvu=0, guarantee={"amount": 240000, "until": "2026-06-30"}, settle="monthly"
+    )
+    # while it runs: 240,000 x 151 / 365 by May
+    may = close_figures(guaranteed, date(2026, 5, 31), D(1000), FULL_YEAR, [], D(0))
+    assert (may.earned_ytd, may.terms_applied) == (D(240000) * 151 / 365, ("guarantee",))
+    # after June it is no longer accrued, but what it guaranteed through June stays earned
+    august = close_figures(guaranteed, date(2026, 8, 31), D(2000), FULL_YEAR, [], D(0))
+    assert (august.earned_ytd, august.terms_applied) == (D(240000) * 181 / 365, ("guarantee",))
+    december = close_figures(guaranteed, date(2026, 12, 31), D(4000), FULL_YEAR, [], D(0))
+    assert (december.earned_ytd, december.terms_applied) == (D(192000), ())
+    # and it covers nothing in the plan years after `until`
+    next_year = close_figures(guaranteed, date(2027, 1, 31), D(100), [FteSpan(date(2026, 1, 1), None, D(1))], [], D(0))
+    assert (next_year.earned_ytd, next_year.terms_applied) == (D(4800), ())
+
+
+def test_terms_apply_in_order_withhold_then_incentive_cap_then_guarantee():
+    terms = plan(quality={"withhold": "0.5"}, incentive_cap=10000, guarantee={"amount": 30000, "until": "2026-12-31"})
+    # production 38,400; half withheld (score 1 releases it all back): 38,400; capped 10,000; guaranteed 30,000
+    figures = close_figures(terms, date(2026, 12, 31), D(5600), FULL_YEAR, [], D(0), quality_score=D("0.5"))
+    assert (figures.production_ytd, figures.earned_ytd) == (D(38400), D(30000))
+    assert figures.terms_applied == ("quality_withhold", "incentive_cap", "guarantee")
+
+
+def test_final_settlement_settles_whatever_the_settle_points_and_on_termination():
+    pure = {"model": "pure_production", "threshold_wrvu": 0, "tiers": [{"from": 0, "rate": 50}], "recoverable": True}
+    draws = [Payment(date(2021, m, 15), "draw", D(20000)) for m in range(1, 7)]
+    worked = [FteSpan(date(2021, 1, 1), date(2021, 6, 30), D(1))]
+    # worked example H: 2,200 wRVUs, draws of 120,000, annual plan left on 2021-06-30
+    h = close_figures(plan(**pure), date(2021, 6, 30), D(2200), worked, draws, D(0), final_settlement=True)
+    assert (cents(h.true_up), h.action, h.deficit_balance, h.final_settlement) == (
+        D("-10000.00"),
+        "recover",
+        D(-10000),
+        True,
+    )
+    held = close_figures(plan(**pure), date(2021, 6, 30), D(2200), worked, draws, D(0))
+    assert held.action == "hold"
+    off = close_figures(
+        plan(**pure, on_termination="write_off"), date(2021, 6, 30), D(2200), worked, draws, D(0), final_settlement=True
+    )
+    assert (cents(off.true_up), off.action, off.deficit_balance) == (D("-10000.00"), "none", D(0))
+
+
 @pytest.mark.parametrize(
     ("yaml", "message"),
     [
@@ -130,6 +234,26 @@ def test_pure_production_draws_are_advances():
         (
             "plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 0, rate: 5}], bonus: 3}\n",
             "plan p1.bonus: Extra inputs are not permitted",
+        ),
+        (
+            "plans:\n  p1: {model: base_plus_production, threshold_wrvu: 0, tiers: [{from: 0, rate: 5}], quality: {withhold: 1.5}}\n",
+            "plan p1.quality.withhold: Input should be less than or equal to 1 (got 1.5)",
+        ),
+        (
+            "plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 0, rate: 5}], guarantee: {amount: 9}}\n",
+            "plan p1.guarantee.until: Field required",
+        ),
+        (
+            "plans:\n  p1: {model: base_plus_production, threshold_wrvu: from_base, tiers: [{from: 0, rate: 48}]}\n",
+            "plan p1.base_salary: is required by threshold_wrvu: from_base",
+        ),
+        (
+            "plans:\n  p1: {model: base_plus_production, threshold_wrvu: 4800, tiers: [{from: 0, rate: 48}], wrvu_cap: 0}\n",
+            "plan p1.wrvu_cap: Input should be greater than 0",
+        ),
+        (
+            "plans:\n  p1: {model: base_plus_production, threshold_wrvu: 4800, tiers: [{from: 0, rate: 48}], on_termination: forgive}\n",
+            "plan p1.on_termination: Input should be 'collect' or 'write_off'",
         ),
     ],
 )

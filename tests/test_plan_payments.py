@@ -48,11 +48,22 @@ def test_a_payment_counts_under_the_plan_in_force_on_its_date(ws):
 
 
 def test_without_plan_id_the_pay_date_decides(ws):
+    # June was never closed: July, the first close after the early plan's last day, is its final settlement
     assert paid_ytd(ws, "2023-07", "E1,2023-05-10,incentive,100.00\nE1,2023-07-20,incentive,30.00\n") == {
-        "late": "30.00"
+        "early": "100.00",
+        "late": "30.00",
     }
 
 
 def test_a_payment_on_a_day_with_no_plan_is_an_error_naming_the_row(ws):
     with pytest.raises(InputError, match=r"payroll_paid.csv:3: pay_date: E1 has no plan in force on 2022-12-15"):
         paid_ytd(ws, "2023-07", "E1,2023-05-10,incentive,100.00\nE1,2022-12-15,incentive,30.00\n")
+
+
+def test_a_payment_of_a_plan_the_employee_never_had_is_an_error_naming_the_row(ws):
+    payroll = "employee_id,pay_date,pay_type,amount,plan_id\nE1,2023-05-10,incentive,100.00,oncology\n"
+    configure(ws, roster=ROSTER, plans=PLANS)
+    (ws.config / "payroll_paid.csv").write_text(payroll)
+    ingest(ws)
+    with pytest.raises(InputError, match=r"payroll_paid.csv:2: plan_id: E1 has no roster row of plan 'oncology'"):
+        close_period.fn(str(ws.root), "2023-06", False, False, TODAY, accept_unrecorded=True)

@@ -77,7 +77,7 @@ def test_a_writer_upgrades_a_layout_1_warehouse_in_place_keeping_every_line_and_
             (warehouse.LAYOUT_VERSION, 1, warehouse.software())
         ]
     after = contents(path)
-    assert layout(path) == warehouse.LAYOUT_VERSION == 3
+    assert layout(path) == warehouse.LAYOUT_VERSION == 4
     assert {k: after[k] for k in ("lines", "closes", "close_lines", "releases")} == {
         k: before[k] for k in ("lines", "closes", "close_lines", "releases")
     }
@@ -90,7 +90,7 @@ def test_a_writer_upgrades_a_layout_1_warehouse_in_place_keeping_every_line_and_
 
 def test_a_new_warehouse_starts_at_todays_layout(workspace):
     with warehouse.connect(workspace.warehouse) as con:
-        assert con.execute("select version, upgraded_from from warehouse_layout").fetchall() == [(3, None)]
+        assert con.execute("select version, upgraded_from from warehouse_layout").fetchall() == [(4, None)]
     assert layout(workspace.warehouse) == warehouse.LAYOUT_VERSION
 
 
@@ -110,7 +110,7 @@ def test_an_upgrade_failing_half_way_leaves_the_warehouse_at_its_old_layout(old,
     )
     with pytest.raises(
         RuntimeError,
-        match=r"(?s)upgrading the warehouse from layout 1 to 3 failed at "
+        match=r"(?s)upgrading the warehouse from layout 1 to 4 failed at "
         r"sql/migrations/999_broken\.sql .*no_such_table.*it is still at layout 1",
     ):
         warehouse.connect(path)
@@ -127,21 +127,21 @@ def test_an_upgrade_failing_half_way_leaves_the_warehouse_at_its_old_layout(old,
     monkeypatch.undo()
     with warehouse.connect(path):  # the next writer upgrades it
         pass
-    assert layout(path) == 3 and contents(path)["lines"] == LINES
+    assert layout(path) == 4 and contents(path)["lines"] == LINES
 
 
 def test_a_warehouse_newer_than_this_wrvu_is_refused_by_writers_and_readers_alike(old):
     path = old / "warehouse.duckdb"
     warehouse.connect(path).close()
     with duckdb.connect(str(path)) as con:  # as a later wrvu would leave it
-        con.execute("insert into warehouse_layout values (4, 3, current_localtimestamp(), 'wrvu 9.0')")
-    message = f"{path}: warehouse layout 4 is newer than this wrvu (layout 3): upgrade wrvu"
+        con.execute("insert into warehouse_layout values (5, 4, current_localtimestamp(), 'wrvu 9.0')")
+    message = f"{path}: warehouse layout 5 is newer than this wrvu (layout 4): upgrade wrvu"
     for read_only in (False, True):
         with pytest.raises(WrvuError, match=re.escape(message)):
             warehouse.connect(path, read_only=read_only)
     result = run(old, "schedule", "list")
     assert (result.exit_code, result.stderr) == (2, f"wrvu: {message}\n")
-    assert layout(path) == 4
+    assert layout(path) == 5
     with duckdb.connect(str(path)):  # every refusal closed its connection: the file is not locked
         pass
 
@@ -162,15 +162,15 @@ def test_readers_refuse_a_layout_they_cannot_read_naming_wrvu_upgrade(old, monke
     result = run(old, "sql", "select 1")
     assert result.exit_code == 2
     assert result.stderr == (
-        f"wrvu: {old / 'warehouse.duckdb'}: warehouse layout 1 is older than this wrvu reads (layout 3); upgrade it "
+        f"wrvu: {old / 'warehouse.duckdb'}: warehouse layout 1 is older than this wrvu reads (layout 4); upgrade it "
         "in place with `wrvu upgrade` (or any writer: `wrvu schedule load`, `wrvu ingest`, `wrvu close`)\n"
     )
     upgraded = run(old, "upgrade")
-    upgraded_line = f"{old / 'warehouse.duckdb'}: layout 3 (upgraded from layout 1)\n"
+    upgraded_line = f"{old / 'warehouse.duckdb'}: layout 4 (upgraded from layout 1)\n"
     assert (upgraded.exit_code, upgraded.output) == (0, upgraded_line)
     assert run(old, "sql", "select count(*) from claim_lines", "--csv").output.splitlines()[-1] == "3"
     again = run(old, "upgrade")
-    assert again.output == f"{old / 'warehouse.duckdb'}: layout 3, up to date\n"
+    assert again.output == f"{old / 'warehouse.duckdb'}: layout 4, up to date\n"
 
 
 def test_sql_schema_is_the_layout_1_baseline_and_later_changes_are_migrations():

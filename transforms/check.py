@@ -20,9 +20,11 @@ from wrvu.schemas.crediting import CreditingPolicy, load_crediting_policy
 from wrvu.schemas.em_reference import load_em_reference
 from wrvu.schemas.payroll_paid import load_payroll_paid
 from wrvu.schemas.plans import load_plans
+from wrvu.schemas.quality_scores import load_quality_scores
 from wrvu.schemas.roster import load_roster
 from wrvu.schemas.workspace import Workspace
 from wrvu.transforms import warehouse
+from wrvu.transforms.close_figures import payments_by_plan
 from wrvu.transforms.close_files import cell
 from wrvu.transforms.close_payments import payroll_row_to_add, unrecorded_payments
 from wrvu.transforms.crediting import held_lines_repriced, read_custom_rvus
@@ -140,6 +142,8 @@ def load_config(workspace: Workspace, findings: list[Finding]) -> Config:
     config.plans = attempt(load_plans, folder / "plans.yaml")
     if config.plans is not None:  # the roster is checked against the plans
         config.roster = attempt(load_roster, folder / "roster.csv", set(config.plans))
+    if config.roster is not None:  # a score names an employee of the roster
+        attempt(load_quality_scores, folder / "quality_scores.csv", set(config.roster["employee_id"]))
     config.payroll = attempt(load_payroll_paid, folder / "payroll_paid.csv")
     config.benchmarks = attempt(load_benchmarks, folder / "benchmarks.csv")
     config.policy = attempt(load_crediting_policy, folder / "crediting.yaml")
@@ -158,6 +162,10 @@ def cross_checks(workspace: Workspace, config: Config) -> list[Finding]:
         return findings
     employees = set(config.roster["employee_id"])
     if config.payroll is not None:
+        try:  # every payment belongs to a plan: the close stops on one that does not
+            payments_by_plan(config.payroll, config.roster)
+        except InputError as exc:
+            findings.append(config_invalid(exc))
         unknown = config.payroll.filter(~pl.col("employee_id").is_in(sorted(employees)))
         path = workspace.config / "payroll_paid.csv"
         for group in unknown.partition_by("employee_id", maintain_order=True):

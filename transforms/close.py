@@ -16,6 +16,7 @@ from wrvu.schemas.crediting import CreditingPolicy
 from wrvu.schemas.em_reference import load_em_reference
 from wrvu.schemas.payroll_paid import load_payroll_paid
 from wrvu.schemas.plans import load_plans
+from wrvu.schemas.quality_scores import load_quality_scores
 from wrvu.schemas.roster import load_roster
 from wrvu.schemas.workspace import Workspace
 from wrvu.transforms.close_build import CloseBuild, CloseReport, CloseSummary, Revision
@@ -25,9 +26,12 @@ from wrvu.transforms.close_figures import (
     VARIANCE_COLUMNS,
     CloseInputs,
     MonthTotals,
+    RecordedFigures,
+    reconciliation_frame,
     reconciliation_rows,
     spans_by_employee,
     variance_rows,
+    with_wrvu_ytd_as_of_dos,
 )
 from wrvu.transforms.close_files import (
     PROVISIONAL_FOLDER,
@@ -53,7 +57,8 @@ from wrvu.transforms.crediting import repriced_months
 from wrvu.transforms.errors import WrvuError
 from wrvu.transforms.periods import Period, month_range
 from wrvu.transforms.report_figures import clinician_figures, trend_months
-from wrvu.transforms.schedule import list_releases
+from wrvu.transforms.repricing import as_of_dos_months, month_totals
+from wrvu.transforms.schedule import list_releases, loaded_release
 from wrvu.transforms.source_rvus import source_rvu_files
 from wrvu.transforms.warehouse import fetch_dicts, fetch_frame
 
@@ -61,13 +66,26 @@ from wrvu.transforms.warehouse import fetch_dicts, fetch_frame
 def load_close_inputs(workspace: Workspace) -> CloseInputs:
     config = workspace.config
     plans = load_plans(config / "plans.yaml")
+    roster = load_roster(config / "roster.csv", set(plans))
     return CloseInputs(
         plans=plans,
-        roster=load_roster(config / "roster.csv", set(plans)),
+        roster=roster,
         payroll=load_payroll_paid(config / "payroll_paid.csv"),
         benchmarks=load_benchmarks(config / "benchmarks.csv"),
         em_reference=load_em_reference(config / "em_reference.csv"),
+        quality_scores=load_quality_scores(config / "quality_scores.csv", set(roster["employee_id"])),
     )
+
+
+def recorded_figures(con: duckdb.DuckDBPyConnection, period: Period) -> dict[tuple[str, str], RecordedFigures]:
+    """What the latest recorded close before `period` wrote for each employee and plan."""
+    rows = fetch_dicts(con, "close/recorded_figures", {"period_start": period.start})
+    return {
+        (r["employee_id"], r["plan_id"]): RecordedFigures(
+            r["period_end"], r["wrvu_ytd"], r["earned_ytd"], r["final_settled_on"]
+        )
+        for r in rows
+    }
 
 
 def build_close(
@@ -84,10 +102,10 @@ def build_close(
     The period's lines are read once into `close_period_lines`, which commit_close snapshots."""
     months_params = {"first_month": period.first_month, "last_month": period.last_month}
     con.execute(sql.load("close/period_lines_table"), months_params)
-    months = MonthTotals.of(fetch_frame(con, "close/employee_month_totals", months_params))
+    months = MonthTotals.of(month_totals(con, "claim_lines_current", period))
     reconciliation, earlier = flag_prior_unrecorded(
         period,
-        reconciliation_rows(period, inputs, months),
+        reconciliation_rows(period, inputs, months, recorded_figures(con, period)),
         unrecorded_payments(con, inputs.payroll, inputs.plans, period),
     )
     if not accept_unrecorded:
@@ -97,6 +115,12 @@ def build_close(
     }
     held = {r["npi"]: r["lines"] for r in fetch_dicts(con, "close/held_lines")}
     variance = variance_rows(period, reconciliation, inputs, months, restatements, held)
+    variance = with_wrvu_ytd_as_of_dos(
+        period,
+        variance,
+        reconciliation,
+        as_of_dos_months(con, policy, inputs.roster, inputs.plans, period, reconciliation),
+    )
     lines = fetch_frame(con, "close/period_lines")
     quarantine = fetch_dicts(con, "close/period_quarantine", {"start": period.start, "end": period.end})
     releases = fetch_dicts(con, "close/period_releases")
@@ -169,15 +193,10 @@ def build_close(
 
 def trend_release(con: duckdb.DuckDBPyConnection, reprice_on: str | None) -> str | None:
     """The release the productivity trend is re-priced on: `reprice_on` (loaded), else the newest."""
-    loaded = [r["release"] for r in list_releases(con)]
     if reprice_on is None:
+        loaded = [r["release"] for r in list_releases(con)]
         return loaded[-1] if loaded else None
-    if reprice_on.upper() not in loaded:
-        raise WrvuError(
-            f"--reprice-on {reprice_on}: no such release is loaded (loaded: {', '.join(loaded) or 'none'}); "
-            "load it with `wrvu schedule load`"
-        )
-    return reprice_on.upper()
+    return loaded_release(con, reprice_on, "--reprice-on")
 
 
 def close_warnings(period: Period, line_count: int) -> tuple[str, ...]:
@@ -261,6 +280,12 @@ def commit_close(
             sql.load("close/insert_payments"), {"period": label, "revision": revision, "period_end": build.period.end}
         )
         con.unregister("staged_close_payments")
+        con.register("staged_close_reconciliation", reconciliation_frame(build.reconciliation))
+        con.execute(
+            sql.load("close/insert_reconciliation"),
+            {"period": label, "revision": revision, "period_end": build.period.end},
+        )
+        con.unregister("staged_close_reconciliation")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

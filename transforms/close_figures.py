@@ -2,7 +2,7 @@
 reconciliation of docs/compensation.md, per employee the variance. Pure arithmetic on exact Decimals: no
 warehouse, no files."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
@@ -16,11 +16,14 @@ from wrvu.transforms.compensation import (
     FteSpan,
     Payment,
     carried_deficit,
+    cents,
     close_figures,
-    days_in_plan_year,
+    four_places,
     fte_days,
     plan_year_end,
     plan_year_start,
+    releases_withhold,
+    year_to_date_share,
 )
 from wrvu.transforms.errors import InputError
 from wrvu.transforms.periods import Period
@@ -44,6 +47,8 @@ RECONCILIATION_COLUMNS = (
     "deficit_balance",
     "encounters_period",
     "wrvu_per_encounter",
+    "production_ytd",
+    "terms_applied",
     "prior_payment_unrecorded",
 )
 VARIANCE_COLUMNS = (
@@ -62,6 +67,7 @@ VARIANCE_COLUMNS = (
     "benchmark_p50_ytd",
     "benchmark_percentile",
     "flags",
+    "wrvu_ytd_as_of_dos",
 )
 PACE_FLAG_BELOW_PCT = Decimal(80)
 
@@ -89,9 +95,16 @@ class ReconciliationRow:
     deficit_balance: Decimal
     encounters_period: int
     wrvu_per_encounter: Decimal | None
+    production_ytd: Decimal
+    terms_applied: str  # `;`-separated, in the order the terms apply
     prior_payment_unrecorded: bool = False  # set by close_payments.flag_prior_unrecorded
     plan: Plan = field(kw_only=True, repr=False, compare=False)
     spans: tuple[FteSpan, ...] = field(kw_only=True, repr=False, compare=False)
+    figures: CloseFigures = field(kw_only=True, repr=False, compare=False)  # the working, for the statements
+
+    @property
+    def final_settlement(self) -> bool:  # the clinician left the plan: this close settles it
+        return self.figures.final_settlement
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,7 @@ class VarianceRow:
     benchmark_p50_ytd: Decimal | None
     benchmark_percentile: Decimal | None
     flags: str
+    wrvu_ytd_as_of_dos: Decimal | None = None  # set by with_wrvu_ytd_as_of_dos
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,18 @@ class CloseInputs:
     payroll: pl.DataFrame
     benchmarks: pl.DataFrame
     em_reference: pl.DataFrame
+    quality_scores: dict[tuple[str, int], Decimal] = field(default_factory=dict)  # by employee and plan year
+
+
+@dataclass(frozen=True)
+class RecordedFigures:
+    """The figures the latest recorded close before this one gave an employee and plan, and the end of
+    the latest period whose close was their final settlement (close/recorded_figures)."""
+
+    period_end: date
+    wrvu_ytd: Decimal
+    earned_ytd: Decimal
+    final_settled_on: date | None
 
 
 @dataclass(frozen=True)
@@ -182,9 +208,11 @@ def _spans_by(roster: pl.DataFrame, keys: list[str]) -> dict:
 
 def payments_by_plan(payroll: pl.DataFrame, roster: pl.DataFrame) -> dict[tuple[str, str], list[Payment]]:
     """Each payment of an employee on the roster under the plan it belongs to: its `plan_id`, else the
-    plan in force on its pay date (docs/compensation.md, two plans in one plan year), so that an
+    plan in force on its pay date (docs/compensation.md, two plans in one plan year), or, paid after
+    their last roster row ended, the plan they left last (what its final settlement moves), so that an
     employee's two plans never both count one payment. Base salary counts under no plan. A payment
-    dated on a day with no plan in force for its employee is an error naming the row."""
+    dated on another day with no plan in force (before they started, between two rows) is an error
+    naming the row."""
     rows_of = {}
     for r in roster.sort("effective_from").iter_rows(named=True):
         rows_of.setdefault(r["employee_id"], []).append(r)
@@ -193,15 +221,14 @@ def payments_by_plan(payroll: pl.DataFrame, roster: pl.DataFrame) -> dict[tuple[
         rows = rows_of.get(r["employee_id"])
         if rows is None or r["pay_type"] == "base":  # an employee on no roster row: `wrvu check` reports it
             continue
-        plan_id = r.get("plan_id") or next(
-            (
-                row["plan_id"]
-                for row in rows
-                if row["effective_from"] <= r["pay_date"]
-                and (row["effective_to"] is None or r["pay_date"] <= row["effective_to"])
-            ),
-            None,
-        )
+        if r.get("plan_id") and r["plan_id"] not in {row["plan_id"] for row in rows}:
+            raise InputError(
+                "config/payroll_paid.csv",
+                r["source_row"],
+                "plan_id",
+                f"{r['employee_id']} has no roster row of plan {r['plan_id']!r}: no plan would count this payment",
+            )
+        plan_id = r.get("plan_id") or plan_paid_under(rows, r["pay_date"])
         if plan_id is None:
             raise InputError(
                 "config/payroll_paid.csv",
@@ -213,6 +240,36 @@ def payments_by_plan(payroll: pl.DataFrame, roster: pl.DataFrame) -> dict[tuple[
     return payments
 
 
+def plan_paid_under(rows: list[dict], pay_date: date) -> str | None:
+    """The plan of the employee's roster row in force on `pay_date`, else of the row that ended last
+    when every row has ended by then; None otherwise."""
+    for row in rows:
+        if row["effective_from"] <= pay_date and (row["effective_to"] is None or pay_date <= row["effective_to"]):
+            return row["plan_id"]
+    ends = [row["effective_to"] for row in rows]
+    if None not in ends and pay_date > max(ends):
+        return max(rows, key=lambda row: row["effective_to"])["plan_id"]
+    return None
+
+
+def quality_score(inputs: CloseInputs, plan: Plan, employee_id: str, period_end: date, final: bool) -> Decimal | None:
+    """The score that earns back the plan's quality withhold at this close, None when it does not release
+    it; at a close that does, a missing score is an error naming the employee."""
+    if not releases_withhold(plan, period_end, final):
+        return None
+    plan_year = plan_year_start(plan, period_end).year
+    score = inputs.quality_scores.get((employee_id, plan_year))
+    if score is None:
+        raise InputError(
+            "config/quality_scores.csv",
+            None,
+            "score",
+            f"no score for {employee_id}, plan year {plan_year}: this close ({period_end}) earns back the plan's "
+            "quality withhold by it",
+        )
+    return score
+
+
 def figures_at(
     plan: Plan,
     period_end: date,
@@ -221,6 +278,8 @@ def figures_at(
     payments: list[Payment],
     employee_id: str,
     plan_id: str,
+    inputs: CloseInputs,
+    final_settlement: bool = False,
 ) -> CloseFigures:
     """The figures at `period_end`, with the opening balance carried from the plan years before."""
     year_start = plan_year_start(plan, period_end)
@@ -228,37 +287,70 @@ def figures_at(
     earliest_data = min([s.start for s in spans] + [p.pay_date for p in payments], default=year_start)
     if earliest_data < year_start and plan.recoverable and plan.deficit_at_year_end == "carry_forward":
         previous_end = plan_year_end(plan, date(year_start.year - 1, year_start.month, 1))
-        opening = carried_deficit(plan, figures_at(plan, previous_end, months, spans, payments, employee_id, plan_id))
+        previous = figures_at(plan, previous_end, months, spans, payments, employee_id, plan_id, inputs)
+        opening = carried_deficit(plan, previous)
     wrvu_ytd = months.wrvu_between(employee_id, plan_id, year_start, period_end)
-    return close_figures(plan, period_end, wrvu_ytd, spans, payments, opening)
+    score = quality_score(inputs, plan, employee_id, period_end, final_settlement)
+    return close_figures(plan, period_end, wrvu_ytd, spans, payments, opening, score, final_settlement)
 
 
-def reconciliation_rows(period: Period, inputs: CloseInputs, months: MonthTotals) -> list[ReconciliationRow]:
-    """One row per employee and plan on the roster during the period."""
-    active = inputs.roster.filter(
-        (pl.col("effective_from") <= period.end)
-        & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= period.start))
-    ).sort("effective_from")
+def last_days(roster: pl.DataFrame) -> dict[tuple[str, str], date]:
+    """Per employee and plan whose last roster row ends, that row's `effective_to`: their last day on it."""
+    ends = {}
+    for r in roster.sort("effective_from").iter_rows(named=True):
+        ends[(r["employee_id"], r["plan_id"])] = r["effective_to"]
+    return {key: end for key, end in ends.items() if end is not None}
+
+
+def has_changed(figures: CloseFigures, recorded: RecordedFigures) -> bool:
+    """Whether the figures differ, as the close's files write them, from those a recorded close wrote."""
+    return cents(figures.wrvu_ytd) != cents(recorded.wrvu_ytd) or cents(figures.earned_ytd) != recorded.earned_ytd
+
+
+def reconciliation_rows(
+    period: Period, inputs: CloseInputs, months: MonthTotals, recorded: dict[tuple[str, str], RecordedFigures]
+) -> list[ReconciliationRow]:
+    """One row per employee and plan on the roster during the period, and per employee and plan left
+    earlier in the plan year whose final settlement is still to come or whose figures have changed
+    since the latest close (`recorded`) wrote them (docs/compensation.md, leaving a plan)."""
     spans_by_plan = fte_spans_by_plan(inputs.roster)
     payments = payments_by_plan(inputs.payroll, inputs.roster)
+    leaving = last_days(inputs.roster)
+    by_date = inputs.roster.sort("effective_from")
+    active = by_date.filter(
+        (pl.col("effective_from") <= period.end)
+        & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= period.start))
+    )
+    # each key's latest roster row in the period (its name, NPI and specialty), else its last row
+    latest = {(r["employee_id"], r["plan_id"]): r for r in active.iter_rows(named=True)}
+    last_rows = {(r["employee_id"], r["plan_id"]): r for r in by_date.iter_rows(named=True)}
     rows = []
-    for (employee_id, plan_id), group in active.partition_by(
-        ["employee_id", "plan_id"], as_dict=True, maintain_order=True
-    ).items():
+    for key, r in (last_rows | latest).items():
+        employee_id, plan_id = key
         plan = inputs.plans[plan_id]
-        latest = group.row(-1, named=True)
-        spans = spans_by_plan[(employee_id, plan_id)]
-        paid = payments.get((employee_id, plan_id), [])
-        figures = figures_at(plan, period.end, months, spans, paid, employee_id, plan_id)
+        last_day = leaving.get(key)
+        final = last_day is not None and last_day <= period.end
+        is_active = key in latest
+        if not is_active and not (final and plan_year_start(plan, period.end) <= last_day):
+            continue  # left in an earlier plan year, or not yet on the plan
+        spans = spans_by_plan[key]
+        paid = payments.get(key, [])
+        figures = figures_at(plan, period.end, months, spans, paid, employee_id, plan_id, inputs, final)
+        before = recorded.get(key)
+        settled_before = (
+            before is not None and before.final_settled_on is not None and before.final_settled_on >= last_day
+        )
+        if not is_active and settled_before and not has_changed(figures, before):
+            continue
         wrvu_period = months.wrvu_between(employee_id, plan_id, period.start, period.end)
         encounters = months.encounters_between(employee_id, plan_id, period.start, period.end)
         rows.append(
             ReconciliationRow(
                 period=period.label,
                 employee_id=employee_id,
-                npi=latest["npi"],
-                provider_name=latest["provider_name"],
-                specialty=latest["specialty"],
+                npi=r["npi"],
+                provider_name=r["provider_name"],
+                specialty=r["specialty"],
                 plan_id=plan_id,
                 fte_avg=fte_days(spans, period.start, period.end) / period.days,
                 wrvu_period=wrvu_period,
@@ -272,24 +364,51 @@ def reconciliation_rows(period: Period, inputs: CloseInputs, months: MonthTotals
                 deficit_balance=figures.deficit_balance,
                 encounters_period=encounters,
                 wrvu_per_encounter=wrvu_period / encounters if encounters else None,
+                production_ytd=figures.production_ytd,
+                terms_applied=";".join(figures.terms_applied),
                 plan=plan,
                 spans=tuple(spans),
+                figures=figures,
             )
         )
     return sorted(rows, key=lambda r: (r.employee_id, r.plan_id))
+
+
+def reconciliation_frame(rows: list[ReconciliationRow]) -> pl.DataFrame:
+    """The figures of a close's rows as the warehouse records them (close_reconciliation): as written."""
+    money = ("production_ytd", "earned_ytd", "paid_ytd", "opening_balance", "true_up", "deficit_balance")
+    return pl.DataFrame(
+        [
+            {
+                "employee_id": r.employee_id,
+                "plan_id": r.plan_id,
+                "wrvu_ytd": four_places(r.wrvu_ytd),
+                "threshold_ytd": four_places(r.threshold_ytd),
+                **{name: cents(getattr(r, name)) for name in money},
+                "action": r.action,
+                "terms_applied": r.terms_applied,
+                "final_settlement": r.final_settlement,
+            }
+            for r in rows
+        ],
+        schema={
+            "employee_id": pl.String,
+            "plan_id": pl.String,
+            "wrvu_ytd": pl.Decimal(18, 4),
+            "threshold_ytd": pl.Decimal(18, 4),
+            **dict.fromkeys(money, pl.Decimal(18, 2)),
+            "action": pl.String,
+            "terms_applied": pl.String,
+            "final_settlement": pl.Boolean,
+        },
+    )
 
 
 def fte_year_fraction(rows: list[ReconciliationRow], period_end: date) -> Decimal:
     """The share of a full year at 1.0 FTE that an employee's plan year to date is, over their rows (a
     plan each): FTE-weighted days over the plan year's days. Year-to-date wRVUs over it are the
     annualised wRVUs at 1.0 FTE."""
-    return sum(
-        (
-            fte_days(r.spans, plan_year_start(r.plan, period_end), period_end) / days_in_plan_year(r.plan, period_end)
-            for r in rows
-        ),
-        ZERO,
-    )
+    return sum((year_to_date_share(r.plan, list(r.spans), period_end) for r in rows), ZERO)
 
 
 def benchmark_percentile(annualised: Decimal, benchmark: dict) -> Decimal:
@@ -340,6 +459,8 @@ def variance_rows(
             flags.append("pace_below_80pct")
         if held.get(main.npi):
             flags.append(f"held_lines_{held[main.npi]}")
+        if any(r.final_settlement for r in mine):
+            flags.append("final_settlement")
         rows.append(
             VarianceRow(
                 period=period.label,
@@ -360,3 +481,31 @@ def variance_rows(
             )
         )
     return rows
+
+
+def with_wrvu_ytd_as_of_dos(
+    period: Period, variance: list[VarianceRow], reconciliation: list[ReconciliationRow], as_of_dos: MonthTotals | None
+) -> list[VarianceRow]:
+    """variance.csv's `wrvu_ytd_as_of_dos` for each employee with a plan that pins a release: the lines of
+    their `wrvu_ytd` (each of their plans in the close, from the start of its plan year) priced by their
+    date of service instead (`as_of_dos`), so the cost or saving of the pinned contract shows at every
+    close; blank for the others (and for all when no plan of the close pins a release: `as_of_dos` None)."""
+    if as_of_dos is None:
+        return variance
+    rows_of = {}
+    for r in reconciliation:
+        rows_of.setdefault(r.employee_id, []).append(r)
+    filled = []
+    for row in variance:
+        mine = rows_of.get(row.employee_id, [])
+        if any(r.plan.pinned_release for r in mine):
+            wrvu = sum(
+                (
+                    as_of_dos.wrvu_between(r.employee_id, r.plan_id, plan_year_start(r.plan, period.end), period.end)
+                    for r in mine
+                ),
+                ZERO,
+            )
+            row = replace(row, wrvu_ytd_as_of_dos=wrvu)
+        filled.append(row)
+    return filled

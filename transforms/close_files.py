@@ -23,7 +23,15 @@ from wrvu.transforms.periods import Period
 from wrvu.transforms.spreadsheet import safe_frame, safe_text
 
 LINES_PARQUET_ABOVE = 1_000_000
-CONFIG_FILES = ("plans.yaml", "roster.csv", "payroll_paid.csv", "benchmarks.csv", "crediting.yaml", "custom_rvus.csv")
+CONFIG_FILES = (
+    "plans.yaml",
+    "roster.csv",
+    "payroll_paid.csv",
+    "quality_scores.csv",
+    "benchmarks.csv",
+    "crediting.yaml",
+    "custom_rvus.csv",
+)
 REPORT_CONFIG_FILES = ("em_reference.csv",)  # read by the documents alone: a change restates nothing
 QUARANTINE_COLUMNS = ("source_file", "source_row", "field", "reason")
 PROVISIONAL_FOLDER = "provisional"
@@ -48,6 +56,14 @@ TWO_DECIMALS = {
     "opening_balance",
     "true_up",
     "deficit_balance",
+    "production_ytd",
+    "wrvu_ytd_as_of_dos",
+    "alt_wrvu_ytd",
+    "wrvu_ytd_difference",
+    "alt_earned_ytd",
+    "earned_ytd_difference",
+    "alt_true_up",
+    "true_up_difference",
 }
 
 

@@ -18,6 +18,11 @@ def cents(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def four_places(wrvus: Decimal) -> Decimal:
+    """wRVUs as the warehouse keeps them (a line's credit, a recorded figure)."""
+    return wrvus.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
 @dataclass(frozen=True)
 class FteSpan:
     """An FTE in force from `start` to `end` inclusive (end None = open)."""
@@ -38,8 +43,9 @@ class Payment:
 class CloseFigures:
     wrvu_ytd: Decimal
     threshold_ytd: Decimal
-    excess: Decimal
+    excess: Decimal  # of the wRVUs that count for pay (wrvu_ytd, or the cap) over the threshold
     gross: Decimal
+    production_ytd: Decimal  # gross x payout_share: before the withhold, the caps and the guarantee
     earned_ytd: Decimal
     paid_ytd: Decimal
     opening_balance: Decimal
@@ -47,6 +53,9 @@ class CloseFigures:
     action: str  # pay | recover | hold | none
     deficit_balance: Decimal
     settles: bool
+    terms_applied: tuple[str, ...] = ()  # the contract terms that changed earned_ytd, in their order
+    final_settlement: bool = False
+    quality_withheld: Decimal = ZERO  # of production_ytd, not earned at this close under the quality withhold
 
 
 def plan_year_start(plan: Plan, on: date) -> date:
@@ -85,9 +94,10 @@ def fte_days(spans: list[FteSpan], start: date, end: date) -> Decimal:
     return total
 
 
-def threshold_ytd(plan: Plan, spans: list[FteSpan], period_end: date) -> Decimal:
-    start = plan_year_start(plan, period_end)
-    return plan.threshold_wrvu * fte_days(spans, start, period_end) / days_in_plan_year(plan, period_end)
+def year_to_date_share(plan: Plan, spans: list[FteSpan], period_end: date) -> Decimal:
+    """FTE-weighted days from the start of the plan year through `period_end` over the plan year's days:
+    what prorates an annual threshold or cap."""
+    return fte_days(spans, plan_year_start(plan, period_end), period_end) / days_in_plan_year(plan, period_end)
 
 
 def reached_tier(plan: Plan, excess: Decimal) -> Tier:
@@ -119,6 +129,46 @@ def paid_ytd(payments: list[Payment], year_start: date, period_end: date) -> Dec
     return sum((p.amount for p in payments if p.pay_type != "base" and year_start <= p.pay_date <= period_end), ZERO)
 
 
+def releases_withhold(plan: Plan, period_end: date, final_settlement: bool) -> bool:
+    """A quality withhold is earned (times the score) at the plan year's last settle close, or when the
+    clinician leaves the plan (its final settlement)."""
+    return plan.quality is not None and (final_settlement or period_end == plan_year_end(plan, period_end))
+
+
+def guaranteed_ytd(plan: Plan, spans: list[FteSpan], period_end: date) -> Decimal | None:
+    """The least earned_ytd can be under the plan's guarantee: the amount prorated by FTE-weighted days
+    from the start of the plan year through the period's end, or through `until` once it has passed
+    (what the guarantee paid is never recovered). None when no guarantee covers the plan year."""
+    guarantee = plan.guarantee
+    year_start = plan_year_start(plan, period_end)
+    if guarantee is None or guarantee.until < year_start:
+        return None
+    last = min(period_end, guarantee.until)
+    return guarantee.amount * fte_days(spans, year_start, last) / days_in_plan_year(plan, period_end)
+
+
+def earned_under_terms(
+    plan: Plan, production: Decimal, guaranteed: Decimal | None, quality_score: Decimal | None
+) -> tuple[Decimal, tuple[str, ...], Decimal]:
+    """earned_ytd from production_ytd by the terms that follow the tiers (docs/compensation.md, in order):
+    the quality withhold (released times `quality_score` when given), the incentive cap, the guarantee;
+    with the terms that changed the figure and the production the withhold kept back."""
+    earned, applied, kept_back = production, [], ZERO
+    if plan.quality is not None and production > 0:
+        withheld = production * plan.quality.withhold
+        kept_back = withheld - (withheld * quality_score if quality_score is not None else ZERO)
+        if kept_back:
+            earned = production - kept_back
+            applied.append("quality_withhold")
+    if plan.incentive_cap is not None and earned > plan.incentive_cap:
+        earned = plan.incentive_cap
+        applied.append("incentive_cap")
+    if guaranteed is not None and earned < guaranteed:
+        earned = guaranteed
+        applied.append("guarantee")
+    return earned, tuple(applied), kept_back
+
+
 def close_figures(
     plan: Plan,
     period_end: date,
@@ -126,26 +176,54 @@ def close_figures(
     spans: list[FteSpan],
     payments: list[Payment],
     opening_balance: Decimal,
+    quality_score: Decimal | None = None,
+    final_settlement: bool = False,
 ) -> CloseFigures:
-    """The figures of docs/compensation.md at the close of the period ending `period_end`."""
-    threshold = threshold_ytd(plan, spans, period_end)
-    excess = wrvu_ytd - threshold
+    """The figures of docs/compensation.md at the close of the period ending `period_end`: the
+    threshold (from the base when the plan says so), the wRVU cap, the tiers and payout share
+    (production_ytd), then the quality withhold (`quality_score` given at the close that releases it),
+    the incentive cap and the guarantee. A final settlement (the clinician left the plan) settles
+    whatever the plan's settle points, a deficit by `on_termination`."""
+    share = year_to_date_share(plan, spans, period_end)
+    threshold = plan.annual_threshold * share
+    counted, capped = wrvu_ytd, ()
+    if plan.wrvu_cap is not None and wrvu_ytd > plan.wrvu_cap * share:
+        counted, capped = plan.wrvu_cap * share, ("wrvu_cap",)
+    excess = counted - threshold
     gross = gross_pay(plan, excess)
-    earned = gross * plan.payout_share
+    production = gross * plan.payout_share
+    earned, applied, kept_back = earned_under_terms(
+        plan, production, guaranteed_ytd(plan, spans, period_end), quality_score
+    )
     paid = paid_ytd(payments, plan_year_start(plan, period_end), period_end)
     true_up = earned + opening_balance - paid
-    settles = is_settle_point(plan, period_end)
+    settles = final_settlement or is_settle_point(plan, period_end)
+    written_off = final_settlement and plan.on_termination == "write_off"
     if not settles:
         action = "hold"
     elif true_up > 0:
         action = "pay"
-    elif true_up < 0 and plan.recoverable:
+    elif true_up < 0 and plan.recoverable and not written_off:
         action = "recover"
     else:
         action = "none"
-    deficit = min(true_up, ZERO) if plan.recoverable else ZERO
+    deficit = min(true_up, ZERO) if plan.recoverable and not written_off else ZERO
     return CloseFigures(
-        wrvu_ytd, threshold, excess, gross, earned, paid, opening_balance, true_up, action, deficit, settles
+        wrvu_ytd,
+        threshold,
+        excess,
+        gross,
+        production,
+        earned,
+        paid,
+        opening_balance,
+        true_up,
+        action,
+        deficit,
+        settles,
+        capped + applied,
+        final_settlement,
+        kept_back,
     )
 
 

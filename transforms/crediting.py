@@ -68,9 +68,9 @@ FACTOR = pl.Decimal(18, 8)
 def price_new_keys(con: duckdb.DuckDBPyConnection, lines_table: str, policy: CreditingPolicy) -> None:
     """Add the credit keys of `lines_table` (columns service_date, pinned_release, cpt_code,
     modifier_1..4, codes and modifiers normalised, '' for none) that `credit_keys` lacks, priced."""
-    con.execute(_with_tables("credit/new_keys", lines_table=lines_table))
+    con.execute(sql.load_with_tables("credit/new_keys", lines_table=lines_table))
     _price_keys(con, "credit_new_keys", policy)
-    con.execute(_with_tables("credit/insert_credit_keys", keys_table="credit_new_keys"))
+    con.execute(sql.load_with_tables("credit/insert_credit_keys", keys_table="credit_new_keys"))
 
 
 def reprice_keys(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> None:
@@ -78,7 +78,7 @@ def reprice_keys(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> Non
     con.execute(sql.load("credit/stored_keys"), {"held_only": False})
     _price_keys(con, "credit_stored_keys", policy)
     con.execute(sql.load("credit/delete_credit_keys"))
-    con.execute(_with_tables("credit/insert_credit_keys", keys_table="credit_stored_keys"))
+    con.execute(sql.load_with_tables("credit/insert_credit_keys", keys_table="credit_stored_keys"))
 
 
 def held_lines_repriced(
@@ -98,10 +98,22 @@ def repriced_months(
     """Per month (YYYY-MM) from `first_month` to `last_month` with lines: the wRVUs credited and the
     same lines priced on `release` by the same rules (a like-for-like trend across schedule changes).
     Only temporary tables are written."""
-    months = {"first_month": first_month, "last_month": last_month}
-    con.execute(sql.load("report/trend_keys"), months | {"release": release})
-    _price_keys(con, "report_trend_keys", policy)
+    months = {"first_month": first_month, "last_month": last_month, "release": release}
+    con.execute(sql.load("report/trend_keys"), months)
+    price_pinned_keys(con, "report_trend_keys", policy)
     return fetch_dicts(con, "report/trend_months", months)
+
+
+def price_pinned_keys(con: duckdb.DuckDBPyConnection, lines_table: str, policy: CreditingPolicy) -> None:
+    """Price lines on another release than they are credited from: for each distinct `credit_key` and
+    `pinned_release` of `lines_table` ('' for the release of the date of service, which the policy's
+    own schedule_basis still overrides, as for any line), create the temporary tables
+    `credit_pinned_keys` (the stored key copied with that pin, numbered anew as `credit_key`, the stored
+    number as `stored_key`) and `credit_key_prices` (their prices, by the new number). A line's price is
+    then that of its stored key and pinned release. Only temporary tables are written: a read-only
+    connection will do."""
+    con.execute(sql.load_with_tables("credit/pinned_keys", lines_table=lines_table))
+    _price_keys(con, "credit_pinned_keys", policy)
 
 
 def _price_keys(con: duckdb.DuckDBPyConnection, keys_table: str, policy: CreditingPolicy) -> None:
@@ -116,7 +128,7 @@ def _price_keys(con: duckdb.DuckDBPyConnection, keys_table: str, policy: Crediti
     for name, frame in tables.items():
         con.register(name, frame)
     try:
-        con.execute(_with_tables("credit/priced_keys", keys_table=keys_table), {"schedule_pin": pinned})
+        con.execute(sql.load_with_tables("credit/priced_keys", keys_table=keys_table), {"schedule_pin": pinned})
         con.execute(sql.load("credit/credited_keys"))
         con.execute(sql.load("credit/drop_priced_keys"))
     finally:
@@ -130,7 +142,8 @@ def rank_multiple_procedures(con: duckdb.DuckDBPyConnection, lines_table: str, m
     rank as multiple procedures, against the other lines of that table only (none with
     `multiple_procedure: none`)."""
     con.execute(
-        _with_tables("credit/multiple_factors", lines_table=lines_table), {"multiple_procedure": multiple_procedure}
+        sql.load_with_tables("credit/multiple_factors", lines_table=lines_table),
+        {"multiple_procedure": multiple_procedure},
     )
 
 
@@ -161,11 +174,6 @@ def _policy_tables(policy: CreditingPolicy) -> dict[str, pl.DataFrame]:
             schema={"indicator": pl.String, "factor": FACTOR, "is_allowed": pl.Boolean},
         ),
     }
-
-
-def _with_tables(query: str, **tables: str) -> str:
-    """The named query with its `{placeholder}` table names filled in as quoted identifiers."""
-    return sql.load(query).format(**{key: '"' + name.replace('"', '""') + '"' for key, name in tables.items()})
 
 
 def load_custom_rvus(con: duckdb.DuckDBPyConnection, path: Path) -> int:

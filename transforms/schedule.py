@@ -86,6 +86,18 @@ def list_releases(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return fetch_dicts(con, "schedule/releases", {})
 
 
+def loaded_release(con: duckdb.DuckDBPyConnection, release: str, option: str) -> str:
+    """`release` as loaded (upper case), or an error naming `option` (`--reprice-on`, `--schedule-basis`)
+    and the releases that are loaded."""
+    loaded = [r["release"] for r in list_releases(con)]
+    if release.upper() not in loaded:
+        raise WrvuError(
+            f"{option} {release}: no such release is loaded (loaded: {', '.join(loaded) or 'none'}); "
+            "load it with `wrvu schedule load`"
+        )
+    return release.upper()
+
+
 def governing_row(con: duckdb.DuckDBPyConnection, cpt_code: str, modifier: str, service_date: date) -> dict:
     """The fee-schedule row that prices `cpt_code` with `modifier` on `service_date` (docs/crediting.md sections 1 and 2)."""
     release = fetch_dict(con, "schedule/governing_release", {"service_date": service_date})

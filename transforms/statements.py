@@ -13,10 +13,11 @@ from wrvu.transforms.compensation import (
     ZERO,
     days_in_plan_year,
     fte_days,
-    gross_pay,
     marginal_bands,
+    plan_year_end,
     plan_year_start,
     reached_tier,
+    releases_withhold,
 )
 from wrvu.transforms.document import (
     BarChart,
@@ -95,43 +96,120 @@ def statement_document(
 
 
 def pay_blocks(period: Period, row: ReconciliationRow, several_plans: bool, provisional: bool) -> list[Block]:
-    plan = row.plan
+    plan, working = row.plan, row.figures
     year_start = plan_year_start(plan, period.end)
     fte_day_total = fte_days(list(row.spans), year_start, period.end)
     year_days = days_in_plan_year(plan, period.end)
-    excess = row.wrvu_ytd - row.threshold_ytd
-    gross = gross_pay(plan, excess)
     heading = f"Your figures under plan {row.plan_id}" if several_plans else "Your figures"
-    facts = Facts(
-        (
-            ("Employee id · NPI", f"{row.employee_id} · {row.npi}"),
-            ("Specialty · plan", f"{row.specialty} · {row.plan_id}"),
-            ("FTE (average over the period)", number(row.fte_avg)),
-            (f"wRVUs in {period.label}", number(row.wrvu_period)),
-            (f"wRVUs in the plan year to {period.end}", number(row.wrvu_ytd)),
-            ("Threshold to date", number(row.threshold_ytd)),
-            ("Earned to date", money(row.earned_ytd)),
-            ("Paid to date", money(row.paid_ytd)),
-            ("Opening balance", money(row.opening_balance)),
-            ("True-up", money(row.true_up)),
-            ("Action", f"{row.action}: {action_words(row.action, provisional)}"),
-        ),
-        strong=("True-up", "Action"),
-    )
+    facts = [
+        ("Employee id · NPI", f"{row.employee_id} · {row.npi}"),
+        ("Specialty · plan", f"{row.specialty} · {row.plan_id}"),
+        ("FTE (average over the period)", number(row.fte_avg)),
+        (f"wRVUs in {period.label}", number(row.wrvu_period)),
+        (f"wRVUs in the plan year to {period.end}", number(row.wrvu_ytd)),
+        ("Threshold to date", number(row.threshold_ytd)),
+        ("Production pay to date", money(row.production_ytd)),
+        ("Earned to date", money(row.earned_ytd)),
+        ("Paid to date", money(row.paid_ytd)),
+        ("Opening balance", money(row.opening_balance)),
+        ("True-up", money(row.true_up)),
+        ("Action", f"{row.action}: {action_words(row.action, provisional)}"),
+    ]
+    if row.terms_applied:
+        terms = ", ".join(TERM_NAMES[t] for t in working.terms_applied)
+        facts.insert(
+            facts.index(("Earned to date", money(row.earned_ytd))) + 1, ("Contract terms that changed it", terms)
+        )
+    counted = working.excess + row.threshold_ytd
     steps = [
-        f"Threshold to date = annual threshold {number(plan.threshold_wrvu)} wRVUs × your FTE-weighted days "
-        f"{number(fte_day_total)} of the plan year's {year_days} days = {number(row.threshold_ytd, WORKING)} wRVUs.",
-        f"{'Above' if excess >= 0 else 'Below'} the threshold: wRVUs to date {number(row.wrvu_ytd, WORKING)} − "
-        f"threshold {number(row.threshold_ytd, WORKING)} = {number(excess, WORKING)} wRVUs.",
-        f"Production pay: {tier_words(row, excess, gross)}",
-        f"Earned to date = {money(gross)} × payout share {exact_percent(plan.payout_share)} = {money(row.earned_ytd)}.",
+        threshold_words(row, fte_day_total, year_days),
+        *(
+            [
+                f"Your plan counts at most {number(plan.wrvu_cap)} wRVUs a year at 1.0 FTE, prorated like the "
+                f"threshold: {number(counted, WORKING)} to date, so {number(counted, WORKING)} of your "
+                f"{number(row.wrvu_ytd, WORKING)} wRVUs count for pay."
+            ]
+            if "wrvu_cap" in working.terms_applied
+            else []
+        ),
+        f"{'Above' if working.excess >= 0 else 'Below'} the threshold: wRVUs counted {number(counted, WORKING)} − "
+        f"threshold {number(row.threshold_ytd, WORKING)} = {number(working.excess, WORKING)} wRVUs.",
+        f"Production pay: {tier_words(row, working.excess, working.gross)}",
+        f"Production pay to date = {money(working.gross)} × payout share {exact_percent(plan.payout_share)} = "
+        f"{money(row.production_ytd)}.",
+        *term_words(period, row),
         f"True-up = earned {money(row.earned_ytd)} + opening balance {money(row.opening_balance)} − paid to date "
         f"{money(row.paid_ytd)} = {money(row.true_up)}.",
         settle_words(row, provisional),
         "The working shows wRVUs to 4 decimals and money to the cent; it is computed on the exact figures, so a "
         "product of the figures shown can differ from the result by a cent.",
     ]
-    return [Heading(heading), facts, Heading("How the figures are worked out", 3), *(Paragraph(step) for step in steps)]
+    return [
+        Heading(heading),
+        Facts(tuple(facts), strong=("True-up", "Action")),
+        Heading("How the figures are worked out", 3),
+        *(Paragraph(step) for step in steps),
+    ]
+
+
+TERM_NAMES = {
+    "wrvu_cap": "wRVU cap",
+    "quality_withhold": "quality withhold",
+    "incentive_cap": "incentive cap",
+    "guarantee": "guarantee",
+}
+
+
+def threshold_words(row: ReconciliationRow, fte_day_total: Decimal, year_days: int) -> str:
+    plan = row.plan
+    annual = f"annual threshold {number(plan.annual_threshold, WORKING)} wRVUs"
+    if plan.threshold_wrvu == "from_base":
+        annual = (
+            f"annual threshold (your base salary {money(plan.base_salary)} ÷ the first tier's rate "
+            f"{money(plan.tiers[0].rate)}) {number(plan.annual_threshold, WORKING)} wRVUs"
+        )
+    return (
+        f"Threshold to date = {annual} × your FTE-weighted days {number(fte_day_total)} of the plan year's "
+        f"{year_days} days = {number(row.threshold_ytd, WORKING)} wRVUs."
+    )
+
+
+def term_words(period: Period, row: ReconciliationRow) -> list[str]:
+    """The terms after the tiers, in the order they apply, each with what it did to this close's figure;
+    nothing when the plan has none."""
+    plan, working = row.plan, row.figures
+    words, figure = [], row.production_ytd
+    if plan.quality is not None:
+        share = exact_percent(plan.quality.withhold)
+        if "quality_withhold" not in working.terms_applied:
+            words.append(f"Your plan withholds {share} of positive production pay: nothing is withheld at this close.")
+        elif releases_withhold(plan, period.end, working.final_settlement):
+            figure -= working.quality_withheld
+            words.append(
+                f"Your plan withholds {share} of positive production pay ({money(row.production_ytd * plan.quality.withhold)}) "
+                f"until this close, which earns it back times your quality score for the plan year: "
+                f"{money(working.quality_withheld)} is not earned, leaving {money(figure)}."
+            )
+        else:
+            figure -= working.quality_withheld
+            words.append(
+                f"Your plan withholds {share} of positive production pay ({money(working.quality_withheld)}) until its "
+                f"close of {plan_year_end(plan, period.end)}, where it is earned times your quality score for the plan "
+                f"year: {money(figure)} earned so far."
+            )
+    if "incentive_cap" in working.terms_applied:
+        words.append(
+            f"Your plan caps earned pay at {money(plan.incentive_cap)} a plan year: {money(figure)} becomes {money(plan.incentive_cap)}."
+        )
+        figure = plan.incentive_cap
+    if "guarantee" in working.terms_applied:
+        words.append(
+            f"Your plan guarantees {money(plan.guarantee.amount)} a year through {plan.guarantee.until}, prorated by "
+            f"your FTE-weighted days: {money(figure)} is raised to the {money(row.earned_ytd)} guaranteed to date."
+        )
+    if words:
+        words.append(f"Earned to date = {money(row.earned_ytd)}.")
+    return words
 
 
 def tier_words(row: ReconciliationRow, excess, gross) -> str:
@@ -156,6 +234,10 @@ def tier_words(row: ReconciliationRow, excess, gross) -> str:
 def settle_words(row: ReconciliationRow, provisional: bool) -> str:
     when = {"monthly": "every month end", "quarterly": "each quarter end", "annual": "the plan year's end"}
     text = f"Your plan settles at {when[row.plan.settle]} of its plan year. "
+    if row.final_settlement:
+        text = "You left this plan: this close is its final settlement, whatever its settle points" + (
+            ", and your plan writes off a deficit on leaving. " if row.plan.on_termination == "write_off" else ". "
+        )
     text += f"This {'pace report' if provisional else 'close'}: {row.action}, {action_words(row.action, provisional)}."
     if row.deficit_balance < 0 and row.action != "recover":  # a recovery settles the deficit it shows
         text += f" Deficit carried to your next settle point: {money(row.deficit_balance)}."

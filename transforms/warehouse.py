@@ -38,7 +38,7 @@ MACRO_DEFINITION = re.compile(r"^create or replace macro ", re.MULTILINE)
 WRITER_MEMORY_LIMIT = "2GB"
 # The layout this wrvu writes: 1 is the schema of sql/schema/ (wrvu before layouts were recorded),
 # each later one is brought by the sql/migrations/ files named with its number.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 # The oldest layout this wrvu's readers (sql, check, status, explain, schedule show/list) can read
 # without upgrading it: raise it with a migration that today's queries cannot do without.
 READABLE_FROM = 1

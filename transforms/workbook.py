@@ -21,6 +21,7 @@ MONEY = "#,##0.00_);[Red](#,##0.00)"  # negatives red in parentheses; `_)` align
 WRVU = "#,##0.00##"
 # The number format of a figure by the name of its column (a glob, the first match wins); others General.
 NUMBER_FORMATS = {
+    "production_ytd": MONEY,
     "earned_ytd": MONEY,
     "paid_ytd": MONEY,
     "opening_balance": MONEY,

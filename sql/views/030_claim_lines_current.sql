@@ -4,6 +4,7 @@
 -- A line whose credit team-based care shares (line_attribution) is a row per clinician with a share:
 -- the billed (rendering) one always, the performing one where its share is above 0; `npi` is the
 -- credited clinician's, the factor includes the share, and both rows trace to the same extract row.
+-- `share`, `is_line_credited` and `multiple_factor` are what a re-pricing applies besides a key's price.
 create or replace view claim_lines_current as
 with keys as (
     select * from credit_keys
@@ -74,12 +75,16 @@ shares as (
     select
         *,
         attribution_share * teaching_factor as share,
+        -- what credits a line 0 whatever its price: a denied claim the policy holds, anesthesia minutes
+        -- (no work RVU per minute)
+        not is_held_denial(claim_status, settings.denied_claims) and unit_basis <> 'MJ' as is_line_credited,
         concat_ws(
             '+',
             case when attribution <> '' then attribution || '_' || share_label(attribution_share) end,
             case when teaching_factor <> 1 then 'teaching_' || share_label(teaching_factor) end
         ) as share_rule
     from policy_shares
+    cross join settings
     where is_billed or attribution_share > 0
 ),
 
@@ -101,12 +106,9 @@ final as (
         keys.release,
         keys.cms_work_rvu,
         line_factor(keys.factor * shares.share, shares.multiple_factor) as factor,
-        line_credited_wrvu(
-            keys.is_credited and not is_held_denial(shares.claim_status, settings.denied_claims)
-            and shares.unit_basis <> 'MJ',  -- anesthesia minutes: no work RVU per minute
-            keys.cms_work_rvu,
-            line_factor(keys.factor * shares.share, shares.multiple_factor),
-            shares.units
+        line_shared_credit(
+            keys.is_credited, shares.is_line_credited, keys.cms_work_rvu, keys.factor, shares.share,
+            shares.multiple_factor, shares.units
         ) as credited_wrvu,
         case
             when shares.unit_basis = 'MJ' then 'anesthesia_minutes'
@@ -129,6 +131,9 @@ final as (
         shares.npi as billed_npi,
         shares.performing_npi,
         shares.unit_basis,
+        shares.share,
+        shares.is_line_credited,
+        shares.multiple_factor,
         case when shares.encounter_id = '' then shares.patient_key end as encounter_patient_key,
         case when shares.encounter_id = '' then shares.service_date end as encounter_date
     from shares
