@@ -200,6 +200,31 @@ def schedule_list(workspace_dir):
             )
 
 
+@schedule.command("impact")
+@click.argument("new")
+@click.option(
+    "--base",
+    metavar="RELEASE",
+    help="Price the base on this loaded release (default: as_credited, each line at the wRVUs credited now).",
+)
+@click.option(
+    "--months",
+    type=click.IntRange(min=1),
+    default=12,
+    show_default=True,
+    help="Months of data, ending with the latest month that has lines.",
+)
+@workspace_option
+def schedule_impact(new, base, months, workspace_dir):
+    """What release NEW does to each clinician's wRVUs and pay over the last months of data, and each
+    plan's neutral rate, recorded nowhere: out/impact/NEW/ (impact.csv, impact_plans.csv, impact.md)."""
+    from wrvu.transforms.schedule_impact import run_schedule_impact
+
+    outcome = run_schedule_impact(open_workspace(workspace_dir), new, base, months)
+    for line in outcome.summary():
+        click.echo(line)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--map", "map_name", help="Column map (config/column_maps/NAME.yaml) for every file of this run.")
@@ -389,6 +414,33 @@ def whatif(period, plans_path, roster_path, schedule_basis, workspace_dir):
 
     workspace = open_workspace(workspace_dir)
     outcome = run_whatif(workspace, parse_period(period), plans_path, roster_path, schedule_basis, date.today())
+    for line in outcome.lines():
+        click.echo(line)
+
+
+@cli.command("reconcile-log")
+@click.argument("who")
+@click.argument("log_path", metavar="LOG.csv", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--from", "start", callback=iso_date, metavar="DATE", help="First date of service (default: the log's first)."
+)
+@click.option("--to", "end", callback=iso_date, metavar="DATE", help="Last date of service (default: the log's last).")
+@click.option(
+    "--map", "map_name", metavar="NAME", help="The column map in config/column_maps/ that names the log's columns."
+)
+@workspace_option
+def reconcile_log(who, log_path, start, end, map_name, workspace_dir):
+    """WHO's own list of what they did (LOG.csv: service_date, cpt_code; optionally modifiers, units,
+    patient_id, encounter_id) against every line billed for them: out/logs/WHO-FROM-TO/log_reconciliation.csv,
+    each log line matched, held, voided, coded_differently, attributed_to_other or missing, and the
+    billed lines not in the log."""
+    from wrvu.flows.ingest import patient_key
+    from wrvu.schemas.column_map import CANONICAL_LAYOUT, load_column_map
+    from wrvu.transforms.log_reconciliation import reconcile_log as run
+
+    workspace = open_workspace(workspace_dir)
+    column_map = load_column_map(workspace.config, map_name) if map_name else CANONICAL_LAYOUT
+    outcome = run(workspace, who, log_path, column_map, patient_key(workspace), start, end)
     for line in outcome.lines():
         click.echo(line)
 

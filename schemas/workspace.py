@@ -92,10 +92,22 @@ class Workspace:
         return self.root / PATIENT_KEY_FILE
 
 
+class _TextDatesLoader(yaml.SafeLoader):
+    """YAML without its implicit dates: `2021-13-31` stays text, for the model to refuse naming its field
+    (PyYAML would fail on it while reading, naming nothing)."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def read_yaml(path: Path) -> dict:
-    """A YAML mapping; an empty or all-comment file is an empty mapping."""
+    """A YAML mapping; an empty or all-comment file is an empty mapping. Dates are read as text and
+    parsed by the models, so that an impossible one is an error naming its field."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)  # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InputError(path, mark.line + 1 if mark else None, None, f"not valid YAML ({exc})") from exc

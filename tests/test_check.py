@@ -325,3 +325,16 @@ def test_a_payment_with_no_plan_and_a_score_for_nobody_are_config_errors(workspa
         ("config_invalid", "payroll_paid.csv", 2, "pay_date"),
     ]
     assert "E1 has no plan in force on 2022-12-10" in report.findings[1].message
+
+
+def test_a_missing_quality_score_for_the_plan_year_ended_is_a_warning_naming_the_row_to_add(workspace):
+    configure(
+        workspace,
+        roster=f"{NPI_A},E1,Ana,Family Medicine,fm,1.0,2025-01-01,\n{NPI_B},E2,Bo,Family Medicine,fm,1.0,2025-01-01,\n",
+        plans=plans_yaml(fm="tiers: [{from: 0, rate: 48}], quality: {withhold: 0.10}"),
+    )
+    (workspace.config / "quality_scores.csv").write_text("employee_id,plan_year,score\nE2,2025,0.9\n")
+    [finding] = check_workspace(workspace, TODAY).findings  # TODAY is in 2026: plan year 2025 has ended
+    assert (finding.level, finding.code, finding.field) == ("warning", "quality_score_missing", "score")
+    assert "no score for E1, plan year 2025 (plan fm withholds 10% of production pay" in finding.message
+    assert finding.message.endswith("the close of 2025-12 stops until the row E1,2025,SCORE is added")

@@ -244,6 +244,11 @@ def test_final_settlement_settles_whatever_the_settle_points_and_on_termination(
             "plan p1.guarantee.until: Field required",
         ),
         (
+            "plans:\n  p1: {model: pure_production, threshold_wrvu: 0, tiers: [{from: 0, rate: 5}], "
+            "guarantee: {amount: 9, until: 2021-13-31}}\n",
+            "plan p1.guarantee.until: Input should be a valid date or datetime, month value is outside expected range",
+        ),
+        (
             "plans:\n  p1: {model: base_plus_production, threshold_wrvu: from_base, tiers: [{from: 0, rate: 48}]}\n",
             "plan p1.base_salary: is required by threshold_wrvu: from_base",
         ),

@@ -6,7 +6,7 @@ import html
 import pytest
 
 from tests.conftest import PPRRVU
-from tests.ingest_helpers import NPI_A, TODAY, ingest, write_extract
+from tests.ingest_helpers import NPI_A, NPI_B, TODAY, ingest, write_extract
 from tests.test_close import configure, read_csv
 from wrvu.flows.close import close_period
 from wrvu.flows.schedule import load_schedule_files
@@ -86,10 +86,11 @@ def test_worked_examples_d_e_f_t(ws, case, terms, scores, true_up, terms_applied
     assert {
         "D": "Your plan caps earned pay at $30,000.00 a plan year: $38,400.00 becomes $30,000.00.",
         "E": "Your plan counts at most 5,400.00 wRVUs a year at 1.0 FTE",
-        "F": "$1,920.00 is not earned, leaving $36,480.00.",
+        "F": "for the plan year, 0.5000: $1,920.00 earned back, $1,920.00 not, leaving $36,480.00.",
         "T": "(your base salary $220,000.00 ÷ the first tier's rate $48.00) 4,583.3333 wRVUs",
     }[case] in statement
     assert ("Contract terms that changed it" in statement) == (case != "T")
+    assert "ask for: wrvu reconcile-log E1 YOUR_LIST.csv" in statement  # how to ask whether all work was credited
 
 
 def test_worked_example_g_guarantee(ws):
@@ -226,3 +227,16 @@ def test_quality_score_file_errors_name_the_row(ws, scores, message):
     (ws.config / "quality_scores.csv").write_text("employee_id,plan_year,score\n" + scores)
     with pytest.raises(InputError, match=message):
         close(ws, "2021-06")
+
+
+def test_a_whatif_after_a_final_settlement_leaves_the_leaver_out_as_the_close_does(ws, wrvu):
+    leaver(ws)
+    with (ws.config / "roster.csv").open("a") as f:
+        f.write(f"{NPI_B},E2,Bo,Family Medicine,fm,1.0,2021-01-01,\n")
+    ingest(ws)
+    close(ws, "2021-06")
+    alternative = ws.root / "richer.yaml"
+    alternative.write_text(f"plans:\n  fm: {{{PURE_50.replace('rate: 50', 'rate: 60')}, settle: annual}}\n")
+    assert wrvu("whatif", "2021-07", "--plans", str(alternative)).exit_code == 0
+    rows = read_csv(ws.out / "whatif" / "2021-07-richer" / "comparison.csv")
+    assert [(r["employee_id"], r["plan_id"], r["alt_plan_id"]) for r in rows] == [("E2", "fm", "fm")]

@@ -1,4 +1,4 @@
-"""docs/pipeline.md declares the steps of an ingest and of a close, in order, with the SQL files each
+"""docs/pipeline.md declares the steps of an ingest, a close and the read-only commands, in order, with the SQL files each
 runs: every SQL file of those folders is named there, and every file it names exists."""
 
 import re
@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS = (ROOT / "docs" / "pipeline.md").read_text(encoding="utf-8")
-FOLDERS = ("ingest", "credit", "close", "report", "roster")
+FOLDERS = ("ingest", "credit", "close", "report", "roster", "logs", "impact")
 
 
 def test_every_sql_file_of_a_step_is_declared_in_the_list():

@@ -7,7 +7,7 @@ same checks first: an error stops them, a warning is printed.
 """
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -27,6 +27,7 @@ from wrvu.transforms import warehouse
 from wrvu.transforms.close_figures import payments_by_plan
 from wrvu.transforms.close_files import cell
 from wrvu.transforms.close_payments import payroll_row_to_add, unrecorded_payments
+from wrvu.transforms.compensation import plan_year_start
 from wrvu.transforms.crediting import held_lines_repriced, read_custom_rvus
 from wrvu.transforms.errors import InputError, WrvuError
 from wrvu.transforms.extracts import EXTRACT_SUFFIXES, file_sha256, is_extract
@@ -101,6 +102,7 @@ class Config:
     payroll: pl.DataFrame | None = None
     benchmarks: pl.DataFrame | None = None
     policy: CreditingPolicy | None = None
+    quality_scores: dict | None = None
 
 
 def config_invalid(exc: WrvuError) -> Finding:
@@ -114,6 +116,7 @@ def check_workspace(workspace: Workspace, today: date, inbox: InboxScope = "full
     findings: list[Finding] = []
     config = load_config(workspace, findings)
     findings += cross_checks(workspace, config)
+    findings += missing_quality_scores(workspace, config, today)
     inbox_files: list[dict] = []
     con = warehouse.connect(workspace.warehouse, read_only=True) if workspace.warehouse.exists() else None
     try:
@@ -143,7 +146,9 @@ def load_config(workspace: Workspace, findings: list[Finding]) -> Config:
     if config.plans is not None:  # the roster is checked against the plans
         config.roster = attempt(load_roster, folder / "roster.csv", set(config.plans))
     if config.roster is not None:  # a score names an employee of the roster
-        attempt(load_quality_scores, folder / "quality_scores.csv", set(config.roster["employee_id"]))
+        config.quality_scores = attempt(
+            load_quality_scores, folder / "quality_scores.csv", set(config.roster["employee_id"])
+        )
     config.payroll = attempt(load_payroll_paid, folder / "payroll_paid.csv")
     config.benchmarks = attempt(load_benchmarks, folder / "benchmarks.csv")
     config.policy = attempt(load_crediting_policy, folder / "crediting.yaml")
@@ -163,7 +168,7 @@ def cross_checks(workspace: Workspace, config: Config) -> list[Finding]:
     employees = set(config.roster["employee_id"])
     if config.payroll is not None:
         try:  # every payment belongs to a plan: the close stops on one that does not
-            payments_by_plan(config.payroll, config.roster)
+            payments_by_plan(config.payroll, config.roster, workspace.config / "payroll_paid.csv")
         except InputError as exc:
             findings.append(config_invalid(exc))
         unknown = config.payroll.filter(~pl.col("employee_id").is_in(sorted(employees)))
@@ -199,6 +204,41 @@ def cross_checks(workspace: Workspace, config: Config) -> list[Finding]:
                     None,
                     "specialty",
                     employees_of,
+                )
+            )
+    return findings
+
+
+def missing_quality_scores(workspace: Workspace, config: Config, today: date) -> list[Finding]:
+    """`quality_score_missing`: a clinician on a plan with a quality withhold during its last plan year
+    that has ended, with no score for it in quality_scores.csv: that year's last close stops on it."""
+    if config.roster is None or config.plans is None or config.quality_scores is None:
+        return []
+    path = workspace.config / "quality_scores.csv"
+    findings = []
+    for (employee_id, plan_id), rows in config.roster.partition_by(
+        ["employee_id", "plan_id"], as_dict=True, maintain_order=True
+    ).items():
+        plan = config.plans[plan_id]
+        if plan.quality is None:
+            continue
+        year_end = plan_year_start(plan, today) - timedelta(days=1)
+        year_start = plan_year_start(plan, year_end)
+        employed = rows.filter(
+            (pl.col("effective_from") <= year_end)
+            & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= year_start))
+        )
+        if employed.height and (employee_id, year_start.year) not in config.quality_scores:
+            findings.append(
+                Finding(
+                    "warning",
+                    "quality_score_missing",
+                    f"{path}: no score for {employee_id}, plan year {year_start.year} (plan {plan_id} withholds "
+                    f"{plan.quality.withhold:%} of production pay until its last close): the close of "
+                    f"{year_end:%Y-%m} stops until the row {employee_id},{year_start.year},SCORE is added",
+                    str(path),
+                    None,
+                    "score",
                 )
             )
     return findings

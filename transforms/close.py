@@ -74,6 +74,7 @@ def load_close_inputs(workspace: Workspace) -> CloseInputs:
         benchmarks=load_benchmarks(config / "benchmarks.csv"),
         em_reference=load_em_reference(config / "em_reference.csv"),
         quality_scores=load_quality_scores(config / "quality_scores.csv", set(roster["employee_id"])),
+        config=config,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
+from pathlib import Path
 
 import polars as pl
 
@@ -137,6 +138,7 @@ class CloseInputs:
     benchmarks: pl.DataFrame
     em_reference: pl.DataFrame
     quality_scores: dict[tuple[str, int], Decimal] = field(default_factory=dict)  # by employee and plan year
+    config: Path = Path("config")  # the folder of the files, to name them in errors
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,9 @@ def _spans_by(roster: pl.DataFrame, keys: list[str]) -> dict:
     return spans
 
 
-def payments_by_plan(payroll: pl.DataFrame, roster: pl.DataFrame) -> dict[tuple[str, str], list[Payment]]:
+def payments_by_plan(
+    payroll: pl.DataFrame, roster: pl.DataFrame, path: Path = Path("config/payroll_paid.csv")
+) -> dict[tuple[str, str], list[Payment]]:
     """Each payment of an employee on the roster under the plan it belongs to: its `plan_id`, else the
     plan in force on its pay date (docs/compensation.md, two plans in one plan year), or, paid after
     their last roster row ended, the plan they left last (what its final settlement moves), so that an
@@ -223,7 +227,7 @@ def payments_by_plan(payroll: pl.DataFrame, roster: pl.DataFrame) -> dict[tuple[
             continue
         if r.get("plan_id") and r["plan_id"] not in {row["plan_id"] for row in rows}:
             raise InputError(
-                "config/payroll_paid.csv",
+                path,
                 r["source_row"],
                 "plan_id",
                 f"{r['employee_id']} has no roster row of plan {r['plan_id']!r}: no plan would count this payment",
@@ -231,7 +235,7 @@ def payments_by_plan(payroll: pl.DataFrame, roster: pl.DataFrame) -> dict[tuple[
         plan_id = r.get("plan_id") or plan_paid_under(rows, r["pay_date"])
         if plan_id is None:
             raise InputError(
-                "config/payroll_paid.csv",
+                path,
                 r["source_row"],
                 "pay_date",
                 f"{r['employee_id']} has no plan in force on {r['pay_date']}: give the payment's plan_id",
@@ -252,20 +256,21 @@ def plan_paid_under(rows: list[dict], pay_date: date) -> str | None:
     return None
 
 
-def quality_score(inputs: CloseInputs, plan: Plan, employee_id: str, period_end: date, final: bool) -> Decimal | None:
+def quality_score(inputs: CloseInputs, plan_id: str, employee_id: str, period_end: date, final: bool) -> Decimal | None:
     """The score that earns back the plan's quality withhold at this close, None when it does not release
     it; at a close that does, a missing score is an error naming the employee."""
+    plan = inputs.plans[plan_id]
     if not releases_withhold(plan, period_end, final):
         return None
     plan_year = plan_year_start(plan, period_end).year
     score = inputs.quality_scores.get((employee_id, plan_year))
     if score is None:
         raise InputError(
-            "config/quality_scores.csv",
+            inputs.config / "quality_scores.csv",
             None,
             "score",
-            f"no score for {employee_id}, plan year {plan_year}: this close ({period_end}) earns back the plan's "
-            "quality withhold by it",
+            f"no score for {employee_id}, plan year {plan_year}: the close ending {period_end} earns back plan "
+            f"{plan_id}'s quality withhold times it; add the row {employee_id},{plan_year},SCORE (0 to 1)",
         )
     return score
 
@@ -290,7 +295,7 @@ def figures_at(
         previous = figures_at(plan, previous_end, months, spans, payments, employee_id, plan_id, inputs)
         opening = carried_deficit(plan, previous)
     wrvu_ytd = months.wrvu_between(employee_id, plan_id, year_start, period_end)
-    score = quality_score(inputs, plan, employee_id, period_end, final_settlement)
+    score = quality_score(inputs, plan_id, employee_id, period_end, final_settlement)
     return close_figures(plan, period_end, wrvu_ytd, spans, payments, opening, score, final_settlement)
 
 
@@ -314,7 +319,7 @@ def reconciliation_rows(
     earlier in the plan year whose final settlement is still to come or whose figures have changed
     since the latest close (`recorded`) wrote them (docs/compensation.md, leaving a plan)."""
     spans_by_plan = fte_spans_by_plan(inputs.roster)
-    payments = payments_by_plan(inputs.payroll, inputs.roster)
+    payments = payments_by_plan(inputs.payroll, inputs.roster, inputs.config / "payroll_paid.csv")
     leaving = last_days(inputs.roster)
     by_date = inputs.roster.sort("effective_from")
     active = by_date.filter(

@@ -2,6 +2,8 @@
 
 import polars as pl
 
+from wrvu.schemas.em_reference import EM_FAMILIES
+
 
 def normalised_code(code: pl.Expr) -> pl.Expr:
     """Trimmed, upper-cased; an all-digit code a spreadsheet stripped of leading zeros padded to 5."""
@@ -19,3 +21,33 @@ def normalise_code(code: str) -> str:
 
 def normalise_modifier(modifier: str | None) -> str:
     return pl.select(normalised_modifier(pl.lit(modifier or ""))).item()
+
+
+def _code_range(first: int, last: int) -> tuple[str, ...]:
+    return tuple(str(code) for code in range(first, last + 1))
+
+
+# The levels of one kind of E/M visit: a code billed for another of its family is the same visit coded
+# at another level (`wrvu reconcile-log`'s coded_differently). The office families are the statements'.
+EM_VISIT_FAMILIES = {
+    **{f"office_{family}": codes for family, codes in EM_FAMILIES.items()},
+    "hospital_initial": _code_range(99221, 99223),
+    "hospital_subsequent": _code_range(99231, 99233),
+    "hospital_same_day_discharge": _code_range(99234, 99236),
+    "hospital_discharge": _code_range(99238, 99239),
+    "office_consultation": _code_range(99242, 99245),
+    "inpatient_consultation": _code_range(99252, 99255),
+    "emergency": _code_range(99281, 99285),
+    "critical_care": _code_range(99291, 99292),
+    "nursing_facility_initial": _code_range(99304, 99306),
+    "nursing_facility_subsequent": _code_range(99307, 99310),
+    "home_new": _code_range(99341, 99345),
+    "home_established": _code_range(99347, 99350),
+}
+EM_VISIT_FAMILY_OF = {code: family for family, codes in EM_VISIT_FAMILIES.items() for code in codes}
+
+
+def code_family(code: str) -> str:
+    """The family of a (normalised) code: its E/M visit family, else its first four characters (the codes
+    of one service at different extents sit together, e.g. 71045-71048 chest X-rays by views)."""
+    return EM_VISIT_FAMILY_OF.get(code, code[:4])

@@ -56,6 +56,7 @@ class CloseFigures:
     terms_applied: tuple[str, ...] = ()  # the contract terms that changed earned_ytd, in their order
     final_settlement: bool = False
     quality_withheld: Decimal = ZERO  # of production_ytd, not earned at this close under the quality withhold
+    quality_score: Decimal | None = None  # the score that earned the withhold back, at the close releasing it
 
 
 def plan_year_start(plan: Plan, on: date) -> date:
@@ -224,6 +225,7 @@ def close_figures(
         capped + applied,
         final_settlement,
         kept_back,
+        quality_score,
     )
 
 

@@ -69,14 +69,14 @@ def price_new_keys(con: duckdb.DuckDBPyConnection, lines_table: str, policy: Cre
     """Add the credit keys of `lines_table` (columns service_date, pinned_release, cpt_code,
     modifier_1..4, codes and modifiers normalised, '' for none) that `credit_keys` lacks, priced."""
     con.execute(sql.load_with_tables("credit/new_keys", lines_table=lines_table))
-    _price_keys(con, "credit_new_keys", policy)
+    price_keys(con, "credit_new_keys", policy)
     con.execute(sql.load_with_tables("credit/insert_credit_keys", keys_table="credit_new_keys"))
 
 
 def reprice_keys(con: duckdb.DuckDBPyConnection, policy: CreditingPolicy) -> None:
     """Price every stored credit key again, keeping its number (its lines keep pointing at it)."""
     con.execute(sql.load("credit/stored_keys"), {"held_only": False})
-    _price_keys(con, "credit_stored_keys", policy)
+    price_keys(con, "credit_stored_keys", policy)
     con.execute(sql.load("credit/delete_credit_keys"))
     con.execute(sql.load_with_tables("credit/insert_credit_keys", keys_table="credit_stored_keys"))
 
@@ -88,7 +88,7 @@ def held_lines_repriced(
     would credit (from one of `releases`; None: from any): the next ingest re-credits those. Only
     temporary tables are written: a read-only connection will do."""
     con.execute(sql.load("credit/stored_keys"), {"held_only": True})
-    _price_keys(con, "credit_stored_keys", policy)
+    price_keys(con, "credit_stored_keys", policy)
     return fetch_dicts(con, "credit/held_lines_repriced", {"releases": releases})
 
 
@@ -113,11 +113,12 @@ def price_pinned_keys(con: duckdb.DuckDBPyConnection, lines_table: str, policy: 
     then that of its stored key and pinned release. Only temporary tables are written: a read-only
     connection will do."""
     con.execute(sql.load_with_tables("credit/pinned_keys", lines_table=lines_table))
-    _price_keys(con, "credit_pinned_keys", policy)
+    price_keys(con, "credit_pinned_keys", policy)
 
 
-def _price_keys(con: duckdb.DuckDBPyConnection, keys_table: str, policy: CreditingPolicy) -> None:
-    """Create the temporary table `credit_key_prices`, one price per key of `keys_table`."""
+def price_keys(con: duckdb.DuckDBPyConnection, keys_table: str, policy: CreditingPolicy) -> None:
+    """Create the temporary table `credit_key_prices`, one price per key of `keys_table` (credit_key,
+    service_date, pinned_release, cpt_code, modifier_1..4; codes and modifiers normalised)."""
     pinned = policy.pinned_release
     if pinned and not con.execute(sql.load("credit/release_is_loaded"), {"release": pinned}).fetchall()[0][0]:
         raise WrvuError(

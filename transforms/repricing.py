@@ -1,8 +1,9 @@
 """Year-to-date wRVUs under other terms than a close credits them with: the lines assigned to employees
 and plans by another roster, and each priced on another release (crediting.py `price_pinned_keys`),
 with the same rules and the same team-based-care share as claim_lines_current. For `wrvu whatif` (the
-alternative month totals) and for variance.csv's `wrvu_ytd_as_of_dos` (the clinicians of plans that pin
-a release, every line priced by its date of service). Only temporary tables are written: a read-only
+alternative month totals), for variance.csv's `wrvu_ytd_as_of_dos` (the clinicians of plans that pin
+a release, every line priced by its date of service) and for `wrvu schedule impact` (every line priced on
+a new release and on the base: `reprice_lines`). Only temporary tables are written: a read-only
 connection will do."""
 
 from datetime import date
@@ -38,22 +39,27 @@ def repriced_month_totals(
         plan_id: (pinned_release(schedule_basis) if schedule_basis else plan.pinned_release) or ""
         for plan_id, plan in plans.items()
     }
-    repriced_roster = roster.select(
-        "npi",
-        "employee_id",
-        "plan_id",
-        "effective_from",
-        "effective_to",
-        pl.col("plan_id").replace_strict(pins, return_dtype=pl.String).alias("pinned_release"),
-    )
-    con.register("repriced_roster", repriced_roster)
+    pinned = roster.with_columns(pl.col("plan_id").replace_strict(pins, return_dtype=pl.String).alias("pinned_release"))
+    reprice_lines(con, policy, pinned, since_month, period.last_month)
+    return month_totals(con, "close_repriced_credits", period)
+
+
+def reprice_lines(
+    con: duckdb.DuckDBPyConnection, policy: CreditingPolicy, roster: pl.DataFrame, since_month: str, last_month: str
+) -> None:
+    """Create the temporary table `close_repriced_credits`: the current lines of `since_month` to
+    `last_month`, each assigned by the rows of `roster` (npi, employee_id, plan_id, effective_from,
+    effective_to, pinned_release) of its credited NPI whose dates contain its date of service, and priced
+    on that row's `pinned_release` ('' for the release of its date of service) by the rules of
+    claim_lines_current. A roster with a copy of its rows per release prices every line once on each."""
+    columns = ("npi", "employee_id", "plan_id", "effective_from", "effective_to", "pinned_release")
+    con.register("repriced_roster", roster.select(columns))
     try:
-        con.execute(sql.load("close/repriced_lines"), {"since_month": since_month, "last_month": period.last_month})
+        con.execute(sql.load("close/repriced_lines"), {"since_month": since_month, "last_month": last_month})
     finally:
         con.unregister("repriced_roster")
     price_pinned_keys(con, "close_repriced_lines", policy)
     con.execute(sql.load("close/repriced_credits"))
-    return month_totals(con, "close_repriced_credits", period)
 
 
 def month_totals(con: duckdb.DuckDBPyConnection, lines_table: str, period: Period) -> pl.DataFrame:

@@ -17,7 +17,6 @@ from wrvu.transforms.compensation import (
     plan_year_end,
     plan_year_start,
     reached_tier,
-    releases_withhold,
 )
 from wrvu.transforms.document import (
     BarChart,
@@ -84,6 +83,12 @@ def statement_document(
             "Every line traces to its extract row and the CMS schedule row that priced it. To see how each of your "
             f"lines was credited (release, work RVU, factor, rule), ask your practice administrator for: wrvu explain "
             f"{period.label} {figures.npi}."
+        ),
+        Paragraph(
+            "Missing credit? If you keep your own list of the visits and procedures you did (date and code, and the "
+            "patient's id if you have it), ask for: wrvu reconcile-log "
+            f"{figures.employee_id} YOUR_LIST.csv. It holds each of your lines against what was billed for you and says "
+            "which were credited, never billed, billed under another clinician, coded at another level, voided or held."
         ),
     ]
     return Document(
@@ -181,22 +186,23 @@ def term_words(period: Period, row: ReconciliationRow) -> list[str]:
     words, figure = [], row.production_ytd
     if plan.quality is not None:
         share = exact_percent(plan.quality.withhold)
-        if "quality_withhold" not in working.terms_applied:
-            words.append(f"Your plan withholds {share} of positive production pay: nothing is withheld at this close.")
-        elif releases_withhold(plan, period.end, working.final_settlement):
-            figure -= working.quality_withheld
+        withheld = row.production_ytd * plan.quality.withhold if row.production_ytd > 0 else ZERO
+        figure -= working.quality_withheld
+        if working.quality_score is not None and withheld:
             words.append(
-                f"Your plan withholds {share} of positive production pay ({money(row.production_ytd * plan.quality.withhold)}) "
-                f"until this close, which earns it back times your quality score for the plan year: "
-                f"{money(working.quality_withheld)} is not earned, leaving {money(figure)}."
+                f"Your plan withholds {share} of positive production pay ({money(withheld)}) until this close, which "
+                f"earns it back times your quality score for the plan year, {number(working.quality_score, WORKING)}: "
+                f"{money(withheld - working.quality_withheld)} earned back, {money(working.quality_withheld)} not, "
+                f"leaving {money(figure)}."
             )
-        else:
-            figure -= working.quality_withheld
+        elif withheld:
             words.append(
-                f"Your plan withholds {share} of positive production pay ({money(working.quality_withheld)}) until its "
-                f"close of {plan_year_end(plan, period.end)}, where it is earned times your quality score for the plan "
+                f"Your plan withholds {share} of positive production pay ({money(withheld)}) until its close of "
+                f"{plan_year_end(plan, period.end)}, where it is earned back times your quality score for the plan "
                 f"year: {money(figure)} earned so far."
             )
+        else:
+            words.append(f"Your plan withholds {share} of positive production pay: nothing is withheld at this close.")
     if "incentive_cap" in working.terms_applied:
         words.append(
             f"Your plan caps earned pay at {money(plan.incentive_cap)} a plan year: {money(figure)} becomes {money(plan.incentive_cap)}."
@@ -207,7 +213,7 @@ def term_words(period: Period, row: ReconciliationRow) -> list[str]:
             f"Your plan guarantees {money(plan.guarantee.amount)} a year through {plan.guarantee.until}, prorated by "
             f"your FTE-weighted days: {money(figure)} is raised to the {money(row.earned_ytd)} guaranteed to date."
         )
-    if words:
+    if words or working.terms_applied:
         words.append(f"Earned to date = {money(row.earned_ytd)}.")
     return words
 
@@ -232,7 +238,7 @@ def tier_words(row: ReconciliationRow, excess, gross) -> str:
 
 
 def settle_words(row: ReconciliationRow, provisional: bool) -> str:
-    when = {"monthly": "every month end", "quarterly": "each quarter end", "annual": "the plan year's end"}
+    when = {"monthly": "every month end", "quarterly": "each quarter end", "annual": "the end"}
     text = f"Your plan settles at {when[row.plan.settle]} of its plan year. "
     if row.final_settlement:
         text = "You left this plan: this close is its final settlement, whatever its settle points" + (

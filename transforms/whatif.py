@@ -96,7 +96,9 @@ def run_whatif(
         alt_frame = repriced_month_totals(con, policy, alt_roster, alt_plans, period, basis)
         recorded = recorded_figures(con, period)
     current_rows = reconciliation_rows(period, inputs, MonthTotals.of(current_frame), recorded)
-    alt_rows = reconciliation_rows(period, alternative, MonthTotals.of(alt_frame), recorded)
+    alt_rows = settled_as_now(
+        period, current_rows, reconciliation_rows(period, alternative, MonthTotals.of(alt_frame), recorded)
+    )
     rows = comparison_rows(period, current_rows, alt_rows)
     if not rows:
         raise WrvuError(
@@ -114,6 +116,21 @@ def run_whatif(
         sum((r.true_up for r in alt_rows), ZERO),
         close_warnings(period, period_lines(current_frame, period) + period_lines(alt_frame, period)) + moved,
     )
+
+
+def settled_as_now(
+    period: Period, current: list[ReconciliationRow], alternative: list[ReconciliationRow]
+) -> list[ReconciliationRow]:
+    """The alternative rows without those of plans left before the period that the close has no row for:
+    their final settlement is recorded, and under other terms their figures always differ from it, but
+    the alternative would have settled them then too (nobody recorded its settlement to compare with)."""
+    now = {(r.employee_id, r.plan_id) for r in current}
+
+    def left_before(row: ReconciliationRow) -> bool:
+        ends = [span.end for span in row.spans]
+        return None not in ends and max(ends) < period.start
+
+    return [r for r in alternative if (r.employee_id, r.plan_id) in now or not left_before(r)]
 
 
 def payments_for_roster(payroll: pl.DataFrame, roster: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ...]]:
@@ -148,21 +165,24 @@ def refuse_plans_missing(plans_path: Path, alt_plans: dict[str, Plan], roster: p
         )
 
 
-def refuse_stale_warehouse(con: duckdb.DuckDBPyConnection, workspace: Workspace, roster: pl.DataFrame) -> None:
-    """A close applies the config before it computes; a what-if only reads the warehouse, so its
-    current figures would not be those of a close while the config changed since the last ingest."""
+def refuse_stale_warehouse(
+    con: duckdb.DuckDBPyConnection, workspace: Workspace, roster: pl.DataFrame, command: str = "whatif"
+) -> None:
+    """A close applies the config before it computes; a what-if (or `wrvu schedule impact`, `command`)
+    only reads the warehouse, so its current figures would not be those of a close while the config
+    changed since the last ingest."""
     layout = warehouse.layout_version(con)
-    if layout < warehouse.LAYOUT_VERSION:  # it reads what earlier closes recorded (close_reconciliation)
+    if layout < warehouse.LAYOUT_VERSION:  # what earlier closes recorded (close_reconciliation), today's views
         raise WrvuError(
-            f"{workspace.warehouse}: warehouse layout {layout}, and `wrvu whatif` reads the figures earlier closes "
-            f"recorded from layout {warehouse.LAYOUT_VERSION} on: upgrade it with {warehouse.UPGRADE_COMMANDS}"
+            f"{workspace.warehouse}: warehouse layout {layout}, and `wrvu {command}` reads the warehouse of "
+            f"layout {warehouse.LAYOUT_VERSION} on: upgrade it with {warehouse.UPGRADE_COMMANDS}"
         )
-    if message := unapplied_config(con, workspace, "whatif"):
+    if message := unapplied_config(con, workspace, command):
         raise WrvuError(message)
     stored = fetch_frame(con, "roster/stored_roster").select(ROSTER_KEYS).sort(ROSTER_KEYS)
     if not stored.equals(roster.select(ROSTER_KEYS).sort(ROSTER_KEYS)):
         raise WrvuError(
-            "config/roster.csv changed since the last ingest, and `wrvu whatif` only reads the warehouse: run "
+            f"config/roster.csv changed since the last ingest, and `wrvu {command}` only reads the warehouse: run "
             "`wrvu ingest` first (an empty inbox will do), which applies it"
         )
 

@@ -1,9 +1,10 @@
 -- The current lines of periods $since_month to $last_month assigned by another roster (repriced_roster:
--- the what-if's, or the clinicians of plans that pin a release for variance.csv's
--- wrvu_ytd_as_of_dos), each with the release to price it on (pinned_release, '' for the release of its
--- date of service) and what claim_lines_current applies besides its key's price (share,
--- is_line_credited, multiple_factor). A line belongs to the roster row of its credited NPI whose dates
--- contain its date of service, as in claim_lines_current.
+-- the what-if's, the clinicians of plans that pin a release for variance.csv's wrvu_ytd_as_of_dos, or
+-- the roster once per release for `wrvu schedule impact`), each with the release to price it on
+-- (pinned_release, '' for the release of its date of service), what claim_lines_current applies besides
+-- its key's price (share, is_line_credited, multiple_factor), and its code and credit as credited now
+-- (as_credited_wrvu). A line belongs to the roster rows of its credited NPI whose dates contain its
+-- date of service, as in claim_lines_current: one row per such row.
 -- reads: repriced_roster (registered)
 -- writes: close_repriced_lines (temp)
 create or replace temp table close_repriced_lines as
@@ -27,7 +28,9 @@ final as (
         roster.employee_id,
         roster.plan_id,
         lines.period,
+        lines.cpt_code,
         lines.units,
+        lines.credited_wrvu as as_credited_wrvu,
         versions.credit_key,
         roster.pinned_release,
         lines.multiple_factor,
