@@ -440,7 +440,7 @@ def reconcile_log(who, log_path, start, end, map_name, workspace_dir):
 
     workspace = open_workspace(workspace_dir)
     column_map = load_column_map(workspace.config, map_name) if map_name else CANONICAL_LAYOUT
-    outcome = run(workspace, who, log_path, column_map, patient_key(workspace), start, end)
+    outcome = run(workspace, who, log_path, column_map, patient_key(workspace), start, end, date.today())
     for line in outcome.lines():
         click.echo(line)
 

@@ -32,10 +32,13 @@ OPTIONAL_COLUMNS = (
 )
 CLAIM_STATUSES = ("paid", "denied", "pending", "adjusted")
 CANONICAL_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+# a clinician's own log (`wrvu reconcile-log`) may name its modifiers in one column; extracts never read it
+LOG_ONLY_COLUMNS = ("modifiers",)
 
 
 class ColumnMap(BaseModel):
-    """`config/column_maps/NAME.yaml`: canonical name -> header in the source file, and its date format."""
+    """`config/column_maps/NAME.yaml`: canonical name -> header in the source file, and its date format;
+    of a claim extract, or of a clinician's log (`wrvu reconcile-log --map NAME`)."""
 
     model_config = ConfigDict(extra="forbid")
     columns: dict[str, str] = {}
@@ -46,11 +49,10 @@ class ColumnMap(BaseModel):
     @field_validator("columns")
     @classmethod
     def _canonical_names(cls, columns: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(columns) - set(CANONICAL_COLUMNS))
+        known = CANONICAL_COLUMNS + LOG_ONLY_COLUMNS
+        unknown = sorted(set(columns) - set(known))
         if unknown:
-            raise ValueError(
-                f"not canonical column names: {', '.join(unknown)} (expected some of {', '.join(CANONICAL_COLUMNS)})"
-            )
+            raise ValueError(f"not canonical column names: {', '.join(unknown)} (expected some of {', '.join(known)})")
         return columns
 
     def source_header(self, canonical: str) -> str:

@@ -154,3 +154,55 @@ def test_an_unknown_clinician_is_refused(practice, wrvu):
     result = wrvu("reconcile-log", "E9", str(practice.root / "ana_log.csv"))
     assert result.exit_code == 2
     assert "'E9' is no NPI or employee id of the roster" in result.stderr
+
+
+def test_a_charge_voided_and_billed_again_on_another_claim_matches_the_new_claim(practice, wrvu):
+    write_extract(
+        practice.inbox / "rebill.csv",
+        [["T4B", "C4B", NPI_A, "2023-03-06", "2023-03-12", "99215", "", "", "1", "MRN-4"]],
+    )
+    ingest(practice, run_id="rebill")
+    (practice.root / "one.csv").write_text("service_date,cpt_code,patient_id\n2023-03-06,99215,MRN-4\n")
+    assert wrvu("reconcile-log", "E1", str(practice.root / "one.csv")).exit_code == 0
+    [row] = read_csv(practice.out / "logs" / "E1-2023-03-06-2023-03-06" / "log_reconciliation.csv")
+    assert (row["status"], row["billed_transaction_id"], row["billed_claim_id"]) == ("matched", "T4B", "C4B")
+
+
+def test_what_a_matched_line_differs_in_and_why_a_log_line_implies_nothing_are_said(practice, wrvu):
+    (practice.root / "diff.csv").write_text(
+        "service_date,cpt_code,units,patient_id,modifiers\n"
+        "2023-03-01,99213,2,MRN-1,25\n"
+        "2023-03-02,G2211,1,MRN-2,\n"  # not in RVU23A's excerpt: priced at nothing
+        "2030-01-01,99213,1,MRN-3,\n"
+    )
+    assert wrvu("reconcile-log", "E1", str(practice.root / "diff.csv"), "--to", "2023-03-02").exit_code == 0
+    rows = {
+        r["log_row"]: r for r in read_csv(practice.out / "logs" / "E1-2023-03-01-2023-03-02" / "log_reconciliation.csv")
+    }
+    assert (rows["2"]["status"], rows["2"]["reason"]) == (
+        "matched",
+        "billed 1 units, logged 2; billed modifiers none, logged 25",
+    )
+    assert rows["3"]["reason"] == "wrvu credits G2211 nothing on 2023-03-02 (unknown_code)"
+    assert (rows["4"]["status"], rows["4"]["reason"]) == ("invalid", "service_date: 2030-01-01 is after today")
+
+
+def test_a_log_map_may_rename_the_modifiers_column_without_breaking_the_extract_maps(practice, wrvu):
+    (practice.config / "column_maps" / "ehr_log.yaml").write_text(
+        "columns: {service_date: Visit Date, cpt_code: CPT, modifiers: Mods}\ndate_format: '%m/%d/%Y'\n"
+    )
+    (practice.root / "ehr.csv").write_text("Visit Date,CPT,Mods\n03/10/2023,99214,25\n")
+    assert wrvu("reconcile-log", "E1", str(practice.root / "ehr.csv"), "--map", "ehr_log").exit_code == 0
+    [row] = read_csv(practice.out / "logs" / "E1-2023-03-10-2023-03-10" / "log_reconciliation.csv")
+    assert (row["modifiers"], row["status"]) == ("25", "missing")
+    assert wrvu("check").exit_code == 0
+
+
+def test_from_after_to_is_refused(practice, wrvu):
+    result = wrvu(
+        "reconcile-log", "E1", str(practice.root / "ana_log.csv"), "--from", "2023-03-10", "--to", "2023-03-01"
+    )
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "wrvu: --from 2023-03-10 is after --to 2023-03-01: no date of service is in that window\n",
+    )

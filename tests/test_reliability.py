@@ -129,12 +129,18 @@ def server_outlives(pid: int) -> bool:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(pristine, tmp_path_factory):
+def ingested(pristine, tmp_path_factory) -> Path:
+    """The pristine workspace after an uninterrupted ingest (copied, never changed)."""
     root = tmp_path_factory.mktemp("uninterrupted") / "ws"
     shutil.copytree(pristine, root)
     result = run(root, "ingest")
     assert result.returncode == 0, result.stderr
-    return snapshot(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(ingested):
+    return snapshot(ingested)
 
 
 @pytest.mark.parametrize(
@@ -161,14 +167,15 @@ def test_an_ingest_killed_at_any_point_and_run_again_gives_the_uninterrupted_res
     assert not any((root / ".wrvu" / "staging").iterdir()), "a killed run's staging is cleared by the next run"
 
 
-def test_a_close_killed_at_any_point_and_run_again_writes_the_same_files(copy_of):
-    reference = copy_of("reference")
-    assert run(reference, "ingest").returncode == 0
+def test_a_close_killed_at_any_point_and_run_again_writes_the_same_files(ingested, tmp_path):
+    def copy(name: str) -> Path:
+        return Path(shutil.copytree(ingested, tmp_path / name))
+
+    reference = copy("reference")
     assert run(reference, "close", "2024-06").returncode == 0
     expected = close_files(reference)
     for marker, delay in [(None, 1.0), ("Beginning flow run", 0.3), ("Task run 'close", 0.0)]:
-        root = copy_of(f"close-{delay}-{marker}".replace(" ", "_").replace("'", ""))
-        assert run(root, "ingest").returncode == 0
+        root = copy(f"close-{delay}-{marker}".replace(" ", "_").replace("'", ""))
         kill_when(root, ["close", "2024-06"], marker, delay)
         out = root / "out"
         visible = [p for p in out.iterdir() if not p.name.startswith(".")] if out.exists() else []

@@ -165,6 +165,16 @@ def test_2020_visits_repriced_on_rvu21a_and_the_neutral_rates_recording_nothing(
     assert warehouse_state(ws) == before
 
 
+def test_the_window_starts_no_earlier_than_the_first_month_of_data(ws, wrvu):
+    # 12 months asked, October to December 2020 have lines: the thresholds are of those 3 months, not of 12
+    result = wrvu("schedule", "impact", "RVU21A", "--months", "12")
+    assert result.exit_code == 0, result.stderr
+    assert "2020-10 to 2020-12 (3 months with data of the 12 asked)" in result.output
+    rows, plan_rows = impact(ws)
+    assert figures(rows["E3"], "threshold_window", "first_month") == ("30.00", "2020-10")
+    assert plan_rows["tiered"]["neutral_rate"] == "23.00"
+
+
 def test_the_window_is_the_last_months_of_data_and_base_prices_them_on_a_release(ws, wrvu):
     write_extract(ws.inbox / "jan.csv", [line("T9", NPI_A, "2021-01-12", "99213", 10)])  # credited on RVU21A
     ingest(ws)
@@ -209,7 +219,7 @@ def test_the_window_is_the_last_months_of_data_and_base_prices_them_on_a_release
     )
     # clinicians on the roster without lines in the window keep their row (and threshold)
     assert figures(rows["E3"], "wrvu_base", "threshold_window", "pay_base") == ("0.00", "10.00", "0.00")
-    assert plan_rows["tiered"]["note"].startswith("no wRVU of the plan falls in the first tier")
+    assert plan_rows["tiered"]["note"].startswith("no clinician's pay on the new release depends on the first tier")
     assert plan_rows["tiered"]["neutral_rate"] == ""
 
 
@@ -244,7 +254,10 @@ def test_a_roster_changed_since_the_last_ingest_asks_for_an_ingest(ws, wrvu):
     (ws.config / "roster.csv").write_text(ROSTER_HEADER + ROSTER.replace("tiered,0.5", "fm,0.5"))
     result = wrvu("schedule", "impact", "RVU21A")
     assert result.exit_code == 2
-    assert "config/roster.csv changed since the last ingest, and `wrvu schedule impact` only reads" in result.stderr
+    assert (
+        "config/roster.csv assigns NPIs, plans or dates otherwise than at the last ingest, and `wrvu schedule impact` only reads"
+        in result.stderr
+    )
 
 
 def clinician(wrvu_base: str, wrvu_new: str, share: str = "1") -> ClinicianImpact:

@@ -300,7 +300,10 @@ def test_a_whatif_on_a_roster_changed_since_the_last_ingest_asks_for_an_ingest(w
     same = alternative(ws, "same.yaml", plans(fm=FM))
     result = wrvu("whatif", "2021-03", "--plans", str(same))
     assert result.exit_code == 2
-    assert "config/roster.csv changed since the last ingest" in result.stderr and "wrvu ingest" in result.stderr
+    assert (
+        "config/roster.csv assigns NPIs, plans or dates otherwise than at the last ingest" in result.stderr
+        and "wrvu ingest" in result.stderr
+    )
 
 
 def test_a_payment_of_a_plan_the_alternative_drops_counts_by_its_date_with_a_warning():

@@ -93,6 +93,7 @@ class LogLine:
     encounter_id: str
     invalid: str = ""  # why the row is not usable
     log_wrvu: Decimal | None = None
+    log_rule: str = ""  # the rule that priced it: why it implies 0 wRVUs, when it does
     status: str = ""
     billed: "BilledLine | None" = None
 
@@ -229,11 +230,11 @@ def price_log(
     try:
         con.execute(sql.load("logs/log_keys"))
         price_keys(con, "log_credit_keys", policy)
-        wrvus = {r["log_row"]: r["log_wrvu"] for r in fetch_dicts(con, "logs/log_wrvus")}
+        priced = {r["log_row"]: r for r in fetch_dicts(con, "logs/log_wrvus")}
     finally:
         con.unregister("log_lines")
     for line in usable:
-        line.log_wrvu = wrvus[line.row]
+        line.log_wrvu, line.log_rule = priced[line.row]["log_wrvu"], priced[line.row]["log_rule"]
 
 
 def billed_lines(
@@ -257,21 +258,30 @@ def billed_lines(
 
 
 def _mark_voided(lines: list[BilledLine]) -> None:
-    """Per date, code and patient, the reversals (negative units) net the charges (positive units) latest
-    first; a charge with no units left, and a line with no units at all, is voided."""
+    """Per date, code and patient, each reversal (negative units) nets the charges (positive units) of
+    its own claim first, then the latest others; a charge with no units left, and a line with no units
+    at all, is voided (so a charge voided and billed again on another claim leaves the new one billed)."""
     groups: dict[tuple, list[BilledLine]] = {}
     for line in lines:
         groups.setdefault((line.service_date, line.cpt_code, line.patient_key), []).append(line)
     for group in groups.values():
-        reversed_units = -sum(line.units for line in group if line.units < 0)
+        left = {id(line): line.units for line in group if line.units > 0}
         for line in group:
             line.voided = line.units <= 0
-        for line in sorted((line for line in group if line.units > 0), key=_billed_order, reverse=True):
-            if reversed_units <= 0:
-                break
-            if line.units <= reversed_units:
-                line.voided = True
-            reversed_units -= line.units
+        for reversal in sorted((line for line in group if line.units < 0), key=_billed_order):
+            to_net = -reversal.units
+            charges = sorted(
+                (line for line in group if left.get(id(line), 0) > 0),
+                key=lambda line: (line.claim_id == reversal.claim_id, _billed_order(line)),
+                reverse=True,
+            )
+            for charge in charges:
+                netted = min(to_net, left[id(charge)])
+                left[id(charge)] -= netted
+                to_net -= netted
+                charge.voided = left[id(charge)] == 0
+                if not to_net:
+                    break
 
 
 def _billed_order(line: BilledLine) -> tuple:
@@ -381,7 +391,7 @@ def reconciliation_rows(lines: list[LogLine], not_in_log: list[BilledLine]) -> l
                 "billed_code": billed.cpt_code if billed else "",
                 "billed_transaction_id": billed.transaction_id if billed else "",
                 "billed_claim_id": billed.claim_id if billed else "",
-                "reason": log.invalid or (billed.rule if log.status == "held" else ""),
+                "reason": reason(log),
             }
         )
     for billed in not_in_log:
@@ -404,6 +414,23 @@ def reconciliation_rows(lines: list[LogLine], not_in_log: list[BilledLine]) -> l
             }
         )
     return rows
+
+
+def reason(log: LogLine) -> str:
+    """Why a log row is what it is, where its status alone does not say: the field of an invalid row, the
+    rule of a held line, what a matched line differs in, why the log's line implies no wRVUs."""
+    billed, said = log.billed, []
+    if log.invalid:
+        return log.invalid
+    if log.status == "held":
+        said.append(billed.rule)
+    if log.status == "matched" and billed.units != log.units:
+        said.append(f"billed {billed.units} units, logged {log.units}")
+    if log.status == "matched" and set(billed.modifiers.split()) != set(log.modifiers):
+        said.append(f"billed modifiers {billed.modifiers or 'none'}, logged {' '.join(log.modifiers) or 'none'}")
+    if log.log_wrvu == 0 and log.log_rule and log.status != "held":
+        said.append(f"wrvu credits {log.cpt_code} nothing on {log.service_date} ({log.log_rule})")
+    return "; ".join(said)
 
 
 def status_totals(rows: list[dict]) -> list[tuple[str, int, Decimal, Decimal]]:
@@ -467,14 +494,20 @@ def reconcile_log(
     key: bytes,
     start: date | None,
     end: date | None,
+    today: date,
 ) -> LogOutcome:
     """Read the log, match it against the warehouse (read-only) and write
     out/logs/WHO-FROM-TO/log_reconciliation.csv (replaced at each run)."""
     lines = read_log(log_path, column_map, key)
-    dated = [line.service_date for line in lines if not line.invalid]
+    dated = [line.service_date for line in lines if not line.invalid and line.service_date <= today]
     if not dated:
         raise InputError(log_path, None, None, "no usable row: nothing to reconcile")
     start, end = start or min(dated), end or max(dated)
+    if start > end:
+        raise WrvuError(f"--from {start} is after --to {end}: no date of service is in that window")
+    for line in lines:
+        if not line.invalid and line.service_date > today:
+            line.invalid, line.status = f"service_date: {line.service_date} is after today", "invalid"
     for line in lines:
         if not line.invalid and not start <= line.service_date <= end:
             line.status = "outside_window"

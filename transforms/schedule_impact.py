@@ -94,6 +94,7 @@ class ImpactOutcome:
     window: Period
     lines: int
     unpriced_lines: int  # credited now, credited nothing on NEW
+    unpriced_codes: tuple[str, ...]  # their codes
     plans: tuple[PlanImpact, ...]
     out_dir: Path
 
@@ -126,7 +127,7 @@ def run_schedule_impact(workspace: Workspace, new: str, base: str | None, months
         new = loaded_release(con, new, "release")
         base_release = None if base is None or base.lower() == AS_CREDITED else loaded_release(con, base, "--base")
         refuse_stale_warehouse(con, workspace, roster, "schedule impact")
-        window = impact_window(fetch_dict(con, "impact/latest_month")["last_month"], months)
+        window, months = impact_window(fetch_dict(con, "impact/data_months"), months)
         releases = [new] if base_release in (None, new) else [new, base_release]
         pinned = pl.concat([roster.with_columns(pl.lit(release).alias("pinned_release")) for release in releases])
         reprice_lines(con, policy, pinned, window.first_month, window.last_month)
@@ -143,6 +144,7 @@ def run_schedule_impact(workspace: Workspace, new: str, base: str | None, months
         window,
         sum(row["lines"] for row in codes),
         sum(row["unpriced_lines"] for row in codes),
+        tuple(sorted({row["cpt_code"] for row in codes if row["unpriced_lines"]})),
         impacts,
         workspace.out / "impact" / new,
     )
@@ -155,16 +157,24 @@ def run_schedule_impact(workspace: Workspace, new: str, base: str | None, months
     return outcome
 
 
-def impact_window(last_month: str | None, months: int) -> Period:
-    """The `months` months ending with `last_month`, the latest with lines of rostered clinicians."""
-    if last_month is None:
+def impact_window(data: dict, months: int) -> tuple[Period, int]:
+    """The `months` months ending with the latest with lines of rostered clinicians, starting no earlier
+    than the first with lines (a threshold prorated over months without data would read as a drop), and
+    how many months that is."""
+    if data["last_month"] is None:
         raise WrvuError(
             "no lines of rostered clinicians in the warehouse: nothing to re-price (ingest their extracts, and "
             "check that config/roster.csv names their NPIs on their dates of service)"
         )
-    spans = month_range(parse_period(last_month).end, months)
+    spans = [
+        (start, end)
+        for start, end in month_range(parse_period(data["last_month"]).end, months)
+        if f"{start:%Y-%m}" >= data["first_month"]
+    ]
     first, last = spans[0][0], spans[-1][1]
-    return Period(f"{first:%Y-%m} to {last:%Y-%m} ({months} month{'s' * (months != 1)})", first, last)
+    label = f"{first:%Y-%m} to {last:%Y-%m} ({len(spans)} month{'s' * (len(spans) != 1)}"
+    label += ")" if len(spans) == months else f" with data of the {months} asked)"
+    return Period(label, first, last), len(spans)
 
 
 def clinician_impacts(roster: pl.DataFrame, window: Period, months: int, codes: list[dict]) -> list[ClinicianImpact]:
@@ -265,7 +275,8 @@ def neutral_rate(plan: Plan, pay: Callable[[Decimal], Decimal], target: Decimal)
     if slope == 0:
         return (
             None,
-            "no wRVU of the plan falls in the first tier on the new release, so no first-tier rate changes its pay",
+            "no clinician's pay on the new release depends on the first tier's rate (all at or below the threshold, "
+            "or past the first tier of cliff tiers)",
         )
     rate = (target - at_zero) / slope
     if rate < 0:
@@ -372,8 +383,8 @@ def summary_markdown(outcome: ImpactOutcome) -> str:
     lines = [
         f"# Schedule impact of {new}",
         "",
-        f"- Window: {outcome.window.label} of data, {outcome.window.start} to {outcome.window.end}: the months "
-        "ending with the latest month that has lines of rostered clinicians.",
+        f"- Window: {outcome.window.label}, {outcome.window.start} to {outcome.window.end}: the months ending "
+        "with the latest month that has lines of rostered clinicians.",
         f"- Base: {base}"
         + (" (each line at the wRVUs it is credited with now)." if outcome.base == AS_CREDITED else "."),
         f"- Lines re-priced: {outcome.lines}, each on {new} and on the base by the rules of crediting "
@@ -382,14 +393,16 @@ def summary_markdown(outcome: ImpactOutcome) -> str:
     if outcome.unpriced_lines:
         lines.append(
             f"- {outcome.unpriced_lines} lines credited now are credited nothing on {new} (a code it lacks or does "
-            "not credit): they count as 0 on it."
+            f"not credit: {', '.join(outcome.unpriced_codes)}): they count as 0 on it."
         )
     lines += [
         "- Production pay over the window: the plan's tiers on the wRVUs above its annual threshold x the "
         "FTE-weighted share of the window's days x months / 12, times payout_share. The wRVU cap, quality "
         "withhold, incentive cap and guarantee are left out, and base salaries are not production pay.",
         f"- Neutral rate: the first tier's $/wRVU (other tiers unchanged) at which the plan's production pay on "
-        f"{new} equals its pay on the base, rounded to the cent; pay at the neutral rate is at that rounded rate.",
+        f"{new} equals its pay on the base, rounded to the cent; pay at the neutral rate is at that rounded rate. "
+        "In a tiered plan only the first tier's rate moves while the wRVUs of the higher tiers keep theirs, so its "
+        "neutral rate can be far from the rate now.",
         "",
         "## Plans",
         "",
@@ -412,14 +425,20 @@ def summary_markdown(outcome: ImpactOutcome) -> str:
     lines += [
         "## Clinicians moving most",
         "",
-        f"| employee | name | plan | wRVUs base | wRVUs {new} | change | change % | codes moving most |",
-        "|---|---|---|---:|---:|---:|---:|---|",
+        f"| employee | name | plan | wRVUs base | wRVUs {new} | change | change % | codes moving most "
+        "| pay base | pay at neutral rate | gain or loss |",
+        "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
+    plan_of = {p.plan_id: p for p in outcome.plans}
     for c in moving:
+        plan = plan_of[c.plan_id]
+        pay_base = plan.pay_base(c)
+        pay_neutral = None if plan.neutral_rate is None else plan.pay_new(c, plan.neutral_rate)
         lines.append(
             f"| {cell_text(c.employee_id)} | {cell_text(c.provider_name)} | {c.plan_id} | {two(c.wrvu_base):,} "
             f"| {two(c.wrvu_new):,} | {two(c.wrvu_difference):+,} | {percent_text(percent(c.wrvu_base, c.wrvu_new))} "
-            f"| {codes_text(c.code_changes)} |"
+            f"| {codes_text(c.code_changes)} | {two(pay_base):,} | {blank_or(None if pay_neutral is None else two(pay_neutral))} "
+            f"| {'' if pay_neutral is None else f'{two(pay_neutral - pay_base):+,}'} |"
         )
     return "\n".join(lines) + "\n"
 

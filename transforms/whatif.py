@@ -180,10 +180,12 @@ def refuse_stale_warehouse(
     if message := unapplied_config(con, workspace, command):
         raise WrvuError(message)
     stored = fetch_frame(con, "roster/stored_roster").select(ROSTER_KEYS).sort(ROSTER_KEYS)
-    if not stored.equals(roster.select(ROSTER_KEYS).sort(ROSTER_KEYS)):
+    if stored.is_empty() and not roster.is_empty():
+        raise WrvuError(f"no ingest has run in this workspace: `wrvu {command}` reads what `wrvu ingest` stores")
+    if not stored.equals(roster.select(ROSTER_KEYS).sort(ROSTER_KEYS)):  # who is on which plan, when (FTE is read now)
         raise WrvuError(
-            f"config/roster.csv changed since the last ingest, and `wrvu {command}` only reads the warehouse: run "
-            "`wrvu ingest` first (an empty inbox will do), which applies it"
+            f"config/roster.csv assigns NPIs, plans or dates otherwise than at the last ingest, and `wrvu {command}` "
+            "only reads the warehouse: run `wrvu ingest` first (an empty inbox will do), which applies it"
         )
 
 
