@@ -220,7 +220,7 @@ def schedule_impact(new, base, months, workspace_dir):
     plan's neutral rate, recorded nowhere: out/impact/NEW/ (impact.csv, impact_plans.csv, impact.md)."""
     from wrvu.transforms.schedule_impact import run_schedule_impact
 
-    outcome = run_schedule_impact(open_workspace(workspace_dir), new, base, months)
+    outcome = run_schedule_impact(open_workspace(workspace_dir), new, base, months, date.today())
     for line in outcome.summary():
         click.echo(line)
 

@@ -38,6 +38,8 @@ FIELD_ORDER = (
 REQUIRED_VALUES = REQUIRED_COLUMNS  # a required column may not be blank either
 MODIFIERS = ("modifier_1", "modifier_2", "modifier_3", "modifier_4")
 MAX_ABS_UNITS = 9999
+CODE_PATTERN = r"^[A-Z0-9]{5}$"  # a CPT/HCPCS code, normalised
+MODIFIER_PATTERN = r"^[A-Z0-9]{2}$"
 # what a line's units count: service units, or anesthesia minutes (X12 SV103 MJ), which credit nothing
 # (rule anesthesia_minutes; the minutes are kept as its units)
 UNIT_BASES = ("UN", "MJ")
@@ -103,7 +105,7 @@ def claim_checks(date_format: str, today: date) -> list[ClaimCheck]:
         ClaimCheck(
             "cpt_code_is_a_code",
             "cpt_code",
-            pl.col("cpt_code_parsed").str.contains(r"^[A-Z0-9]{5}$"),
+            pl.col("cpt_code_parsed").str.contains(CODE_PATTERN),
             _quoted("cpt_code") + pl.lit(" is not a CPT/HCPCS code"),
         ),
         ClaimCheck(
@@ -172,7 +174,7 @@ class AcceptedClaimLine(pa.DataFrameModel):
     rendering_npi: str = pa.Field(str_matches=r"^\d{10}$")
     service_date: pl.Date
     post_date: pl.Date
-    cpt_code: str = pa.Field(str_matches=r"^[A-Z0-9]{5}$")
+    cpt_code: str = pa.Field(str_matches=CODE_PATTERN)
     modifier_1: str
     modifier_2: str
     modifier_3: str

@@ -17,7 +17,7 @@ QUALITY_SCORE_COLUMNS = ("employee_id", "plan_year", "score")
 class QualityScoreModel(pa.DataFrameModel):
     employee_id: str = pa.Field(str_length={"min_value": 1})
     plan_year: str = pa.Field(str_matches=r"^\d{4}$")
-    score: str = pa.Field(str_matches=r"^(0(\.\d+)?|1(\.0+)?|\.\d+)$")
+    score: str = pa.Field(str_matches=r"^(0(\.\d{1,4})?|1(\.0{1,4})?|\.\d{1,4})$")  # kept exact: 4 decimals
 
     @pa.dataframe_check(name="one_score_a_year")
     def _one_score_a_year(cls, data: PolarsData) -> pl.LazyFrame:
@@ -30,7 +30,7 @@ class QualityScoreModel(pa.DataFrameModel):
 REASONS = {
     "employee_id": "is missing",
     "plan_year": "is not a year such as 2026 (the calendar year in which the plan year starts)",
-    "score": "is not a score from 0 to 1",
+    "score": "is not a score from 0 to 1 with at most 4 decimals",
     "one_score_a_year": "a second score for the same employee and plan_year",
 }
 

@@ -324,7 +324,7 @@ def test_a_payment_with_no_plan_and_a_score_for_nobody_are_config_errors(workspa
         ("config_invalid", "quality_scores.csv", 2, "employee_id"),
         ("config_invalid", "payroll_paid.csv", 2, "pay_date"),
     ]
-    assert "E1 has no plan in force on 2022-12-10" in report.findings[1].message
+    assert "E1 has no plan, or more than one, in force on 2022-12-10" in report.findings[1].message
 
 
 def test_a_missing_quality_score_for_the_plan_year_ended_is_a_warning_naming_the_row_to_add(workspace):

@@ -10,7 +10,7 @@ from tests.ingest_helpers import NPI_A, NPI_B, TODAY, ingest, write_extract
 from tests.test_close import configure, read_csv
 from wrvu.flows.close import close_period
 from wrvu.flows.schedule import load_schedule_files
-from wrvu.transforms.errors import InputError
+from wrvu.transforms.errors import InputError, WrvuError
 
 # 2021 (RVU21A): 99215 2.80, 99203 1.60, 99213 1.30 wRVUs
 BASE = "model: base_plus_production, threshold_wrvu: 4800, tiers: [{from: 0, rate: 48}], settle: annual"
@@ -199,13 +199,18 @@ def test_a_close_before_the_last_day_holds_as_usual(ws):
     assert row["action"] == "hold" and "final_settlement" not in variance["flags"].split()
 
 
-def test_a_missing_quality_score_at_the_year_end_close_names_the_employee(ws):
+def with_quality_withhold(ws) -> None:
+    """E1 on the base plan with a 10% quality withhold, all year, paid only the base salary."""
     configure(
         ws,
         roster=ROSTER_2021.format(last_day=""),
         plans=f"plans:\n  fm: {{{BASE}, quality: {{withhold: 0.10}}}}\n",
         payroll=BASE_SALARY,
     )
+
+
+def test_a_missing_quality_score_at_the_year_end_close_names_the_employee(ws):
+    with_quality_withhold(ws)
     year_of_5600(ws)
     ingest(ws)
     [june], _ = close(ws, "2021-06")  # before the year end, nothing needs the score
@@ -217,7 +222,7 @@ def test_a_missing_quality_score_at_the_year_end_close_names_the_employee(ws):
 @pytest.mark.parametrize(
     ("scores", "message"),
     [
-        ("E1,2021,1.5\n", r"quality_scores.csv:2: score: '1.5' is not a score from 0 to 1"),
+        ("E1,2021,1.5\n", r"quality_scores.csv:2: score: '1.5' is not a score from 0 to 1 with at most 4 decimals"),
         ("E9,2021,0.5\n", r"quality_scores.csv:2: employee_id: 'E9' is on no roster row"),
         ("E1,2021,0.5\nE1,2021,0.7\n", r"quality_scores.csv:3: a second score for the same employee and plan_year"),
     ],
@@ -240,3 +245,21 @@ def test_a_whatif_after_a_final_settlement_leaves_the_leaver_out_as_the_close_do
     assert wrvu("whatif", "2021-07", "--plans", str(alternative)).exit_code == 0
     rows = read_csv(ws.out / "whatif" / "2021-07-richer" / "comparison.csv")
     assert [(r["employee_id"], r["plan_id"], r["alt_plan_id"]) for r in rows] == [("E2", "fm", "fm")]
+
+
+def test_a_close_across_the_start_of_a_plan_year_is_refused(ws):
+    configure(ws, roster=ROSTER_2021.format(last_day=""), plans=f"plans:\n  fm: {{{BASE}, plan_year_start_month: 7}}\n")
+    year_of_5600(ws)
+    ingest(ws)
+    with pytest.raises(WrvuError, match="2021 spans the start of plan fm's plan year on 2021-07-01: a close is of one"):
+        close(ws, "2021")
+    [row], _ = close(ws, "2021-Q3")  # within the plan year July 2021 to June 2022
+    assert row["wrvu_ytd"] == "1394.40"  # July to September: 3 x 166 visits of 99215 at 2.80
+
+
+def test_a_clinician_below_the_threshold_needs_no_quality_score(ws):
+    with_quality_withhold(ws)
+    visits(ws, "few.csv", range(1, 13), {"99215": 100})  # 3,360 wRVUs: below 4,800, nothing withheld
+    ingest(ws)
+    [row], _ = close(ws, "2021-12")
+    assert (row["production_ytd"], row["action"], row["terms_applied"]) == ("0.00", "none", "")

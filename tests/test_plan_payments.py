@@ -56,7 +56,9 @@ def test_without_plan_id_the_pay_date_decides(ws):
 
 
 def test_a_payment_on_a_day_with_no_plan_is_an_error_naming_the_row(ws):
-    with pytest.raises(InputError, match=r"payroll_paid.csv:3: pay_date: E1 has no plan in force on 2022-12-15"):
+    with pytest.raises(
+        InputError, match=r"payroll_paid.csv:3: pay_date: E1 has no plan, or more than one, in force on 2022-12-15"
+    ):
         paid_ytd(ws, "2023-07", "E1,2023-05-10,incentive,100.00\nE1,2022-12-15,incentive,30.00\n")
 
 

@@ -245,7 +245,7 @@ def test_a_warehouse_without_lines_of_rostered_clinicians_is_refused(workspace, 
     ingest(workspace)
     result = wrvu("schedule", "impact", "RVU21A")
     assert result.exit_code == 2, result.output
-    assert "no lines of rostered clinicians in the warehouse: nothing to re-price" in result.stderr
+    assert "no lines of rostered clinicians in the warehouse before this month: nothing to re-price" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (workspace.out / "impact").exists()
 

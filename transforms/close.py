@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from wrvu import sql
 from wrvu.schemas.benchmarks import load_benchmarks
@@ -52,7 +53,7 @@ from wrvu.transforms.close_payments import (
     refuse_moving_money_twice,
     unrecorded_payments,
 )
-from wrvu.transforms.compensation import ZERO
+from wrvu.transforms.compensation import ZERO, plan_year_start
 from wrvu.transforms.crediting import repriced_months
 from wrvu.transforms.errors import WrvuError
 from wrvu.transforms.periods import Period, month_range
@@ -101,6 +102,7 @@ def build_close(
 ) -> CloseBuild:
     """Compute every file of the close from the warehouse (whose roster the caller has refreshed).
     The period's lines are read once into `close_period_lines`, which commit_close snapshots."""
+    refuse_period_across_plan_years(period, inputs)
     months_params = {"first_month": period.first_month, "last_month": period.last_month}
     con.execute(sql.load("close/period_lines_table"), months_params)
     months = MonthTotals.of(month_totals(con, "claim_lines_current", period))
@@ -198,6 +200,23 @@ def trend_release(con: duckdb.DuckDBPyConnection, reprice_on: str | None) -> str
         loaded = [r["release"] for r in list_releases(con)]
         return loaded[-1] if loaded else None
     return loaded_release(con, reprice_on, "--reprice-on")
+
+
+def refuse_period_across_plan_years(period: Period, inputs: CloseInputs) -> None:
+    """The figures of a close are of the plan year its period ends in: a period that starts in the plan
+    year before (a calendar year or quarter of a plan whose year starts mid-period) would never settle
+    that earlier year's last months."""
+    on_roster = inputs.roster.filter(
+        (pl.col("effective_from") <= period.end)
+        & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= period.start))
+    )
+    for plan_id in sorted(set(on_roster["plan_id"])):
+        starts = plan_year_start(inputs.plans[plan_id], period.end)
+        if starts > period.start:
+            raise WrvuError(
+                f"{period.label} spans the start of plan {plan_id}'s plan year on {starts}: a close is of one plan "
+                "year; close the months (or quarters) on either side of it"
+            )
 
 
 def close_warnings(period: Period, line_count: int) -> tuple[str, ...]:

@@ -238,22 +238,26 @@ def payments_by_plan(
                 path,
                 r["source_row"],
                 "pay_date",
-                f"{r['employee_id']} has no plan in force on {r['pay_date']}: give the payment's plan_id",
+                f"{r['employee_id']} has no plan, or more than one, in force on {r['pay_date']}: give the payment's "
+                "plan_id",
             )
         payments.setdefault((r["employee_id"], plan_id), []).append(Payment(r["pay_date"], r["pay_type"], r["amount"]))
     return payments
 
 
 def plan_paid_under(rows: list[dict], pay_date: date) -> str | None:
-    """The plan of the employee's roster row in force on `pay_date`, else of the row that ended last
-    when every row has ended by then; None otherwise."""
-    for row in rows:
-        if row["effective_from"] <= pay_date and (row["effective_to"] is None or pay_date <= row["effective_to"]):
-            return row["plan_id"]
+    """The plan of the employee's roster rows in force on `pay_date`, else of the rows that ended last
+    when every row has ended by then; None when there is no such plan or more than one (an employee
+    with two NPIs can be on two plans at once)."""
+    in_force = {
+        row["plan_id"]
+        for row in rows
+        if row["effective_from"] <= pay_date and (row["effective_to"] is None or pay_date <= row["effective_to"])
+    }
     ends = [row["effective_to"] for row in rows]
-    if None not in ends and pay_date > max(ends):
-        return max(rows, key=lambda row: row["effective_to"])["plan_id"]
-    return None
+    if not in_force and None not in ends and pay_date > max(ends):
+        in_force = {row["plan_id"] for row in rows if row["effective_to"] == max(ends)}
+    return in_force.pop() if len(in_force) == 1 else None
 
 
 def quality_score(inputs: CloseInputs, plan_id: str, employee_id: str, period_end: date, final: bool) -> Decimal | None:
@@ -295,6 +299,9 @@ def figures_at(
         previous = figures_at(plan, previous_end, months, spans, payments, employee_id, plan_id, inputs)
         opening = carried_deficit(plan, previous)
     wrvu_ytd = months.wrvu_between(employee_id, plan_id, year_start, period_end)
+    figures = close_figures(plan, period_end, wrvu_ytd, spans, payments, opening, None, final_settlement)
+    if figures.production_ytd <= 0:  # nothing withheld: no score needed
+        return figures
     score = quality_score(inputs, plan_id, employee_id, period_end, final_settlement)
     return close_figures(plan, period_end, wrvu_ytd, spans, payments, opening, score, final_settlement)
 

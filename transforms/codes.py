@@ -28,15 +28,17 @@ def _code_range(first: int, last: int) -> tuple[str, ...]:
 
 
 # The levels of one kind of E/M visit: a code billed for another of its family is the same visit coded
-# at another level (`wrvu reconcile-log`'s coded_differently). The office families are the statements'.
+# at another level (`wrvu reconcile-log`'s coded_differently). The office families are the statements',
+# with the levels CMS deleted (99201 in 2021; 99241, 99251 in 2023) still priced for their dates.
 EM_VISIT_FAMILIES = {
-    **{f"office_{family}": codes for family, codes in EM_FAMILIES.items()},
+    "office_new": ("99201", *EM_FAMILIES["new"]),
+    "office_established": EM_FAMILIES["established"],
     "hospital_initial": _code_range(99221, 99223),
     "hospital_subsequent": _code_range(99231, 99233),
     "hospital_same_day_discharge": _code_range(99234, 99236),
     "hospital_discharge": _code_range(99238, 99239),
-    "office_consultation": _code_range(99242, 99245),
-    "inpatient_consultation": _code_range(99252, 99255),
+    "office_consultation": _code_range(99241, 99245),
+    "inpatient_consultation": _code_range(99251, 99255),
     "emergency": _code_range(99281, 99285),
     "critical_care": _code_range(99291, 99292),
     "nursing_facility_initial": _code_range(99304, 99306),
@@ -48,6 +50,6 @@ EM_VISIT_FAMILY_OF = {code: family for family, codes in EM_VISIT_FAMILIES.items(
 
 
 def code_family(code: str) -> str:
-    """The family of a (normalised) code: its E/M visit family, else its first four characters (the codes
-    of one service at different extents sit together, e.g. 71045-71048 chest X-rays by views)."""
-    return EM_VISIT_FAMILY_OF.get(code, code[:4])
+    """The E/M visit family of a (normalised) code; any other code is a family of its own (a first-four-
+    characters guess would group unrelated services, such as 99490 care management with 99495)."""
+    return EM_VISIT_FAMILY_OF.get(code, code)

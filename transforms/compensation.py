@@ -55,7 +55,7 @@ class CloseFigures:
     settles: bool
     terms_applied: tuple[str, ...] = ()  # the contract terms that changed earned_ytd, in their order
     final_settlement: bool = False
-    quality_withheld: Decimal = ZERO  # of production_ytd, not earned at this close under the quality withhold
+    quality_not_earned: Decimal = ZERO  # of production_ytd, not earned at this close under the quality withhold
     quality_score: Decimal | None = None  # the score that earned the withhold back, at the close releasing it
 
 

@@ -3,7 +3,8 @@ billed for them, one log line to at most one billed line, each log line with one
 
 - `matched`: a current billed line of WHO, same date of service and code (same patient, and same visit,
   where the log gives them), credited;
-- `held`: such a line, credited 0 (`reason`: its rule, e.g. `no_schedule`, `denied`);
+- `held`: such a line, credited 0 by its rule (`reason`: the rule, e.g. `no_schedule`, `denied`), not a code
+  worth 0 wRVUs;
 - `voided`: such a line was billed, then reversed (its units netted to 0 or less), and not billed again;
 - `coded_differently`: a current line of WHO on that date (for that patient) with another code of the same
   family (`codes.code_family`: 99213 billed for a logged 99214), with the billed code;
@@ -23,6 +24,7 @@ Patient ids are keyed with the workspace key before matching and never written o
 implies are priced as wrvu would credit that code and modifiers on that date for WHO (their plan's pinned
 release, where it pins one)."""
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,7 +35,7 @@ import duckdb
 import polars as pl
 
 from wrvu import sql
-from wrvu.schemas.claim_line import MODIFIERS
+from wrvu.schemas.claim_line import CODE_PATTERN, MAX_ABS_UNITS, MODIFIER_PATTERN, MODIFIERS
 from wrvu.schemas.column_map import ColumnMap
 from wrvu.schemas.crediting import CreditingPolicy, load_crediting_policy
 from wrvu.schemas.plans import Plan, load_plans
@@ -42,7 +44,7 @@ from wrvu.schemas.workspace import Workspace
 from wrvu.transforms import warehouse
 from wrvu.transforms.close_files import csv_bytes, write_atomically
 from wrvu.transforms.codes import code_family, normalise_code, normalise_modifier
-from wrvu.transforms.compensation import ZERO, four_places
+from wrvu.transforms.compensation import ZERO, cents, four_places
 from wrvu.transforms.crediting import price_keys
 from wrvu.transforms.errors import InputError, WrvuError
 from wrvu.transforms.ingest import unapplied_config
@@ -113,6 +115,7 @@ class BilledLine:
     rule: str
     patient_key: int
     encounter_id: str
+    is_uncredited: bool  # its rule credits it 0 (held, not credited by status, denied, anesthesia minutes)
     voided: bool = False
     taken: bool = field(default=False, compare=False)
 
@@ -121,7 +124,12 @@ def read_log(path: Path, column_map: ColumnMap, key: bytes) -> list[LogLine]:
     """The rows of a clinician's log, each valid or with the reason it is not. A file the reconciliation
     cannot read at all (no date or code column, no date in the expected format) is an InputError naming
     the file, the row and the field."""
-    frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy", truncate_ragged_lines=True)
+    except pl.exceptions.NoDataError as exc:
+        raise InputError(
+            path, None, None, "the file is empty: expected a header with service_date and cpt_code"
+        ) from exc
     headers = {name.strip().lower(): name for name in frame.columns}
     source = {}
     for name in LOG_COLUMNS + OPTIONAL_LOG_COLUMNS:
@@ -181,7 +189,9 @@ def _log_line(row: dict, number: int, service_date: date | None, patients: dict[
     else:
         modifiers = tuple(normalise_modifier(row[m]) for m in MODIFIERS if row.get(m))
     units_text = row.get("units") or "1"
-    units = int(units_text) if units_text.isdigit() and int(units_text) > 0 else None
+    units = (
+        int(units_text) if re.fullmatch(r"[0-9]{1,4}", units_text) and 0 < int(units_text) <= MAX_ABS_UNITS else None
+    )
     line = LogLine(
         number,
         service_date,
@@ -193,11 +203,11 @@ def _log_line(row: dict, number: int, service_date: date | None, patients: dict[
     )
     if service_date is None:
         line.invalid = f"service_date: {row['service_date']!r} is not a date"
-    elif not (len(code) == 5 and code.isalnum()):
+    elif not re.fullmatch(CODE_PATTERN, code):
         line.invalid = f"cpt_code: {row['cpt_code']!r} is not a CPT/HCPCS code"
     elif units is None:
-        line.invalid = f"units: {units_text!r} is not a whole number of units above 0"
-    elif len(modifiers) > 4 or any(not (len(m) == 2 and m.isalnum()) for m in modifiers):
+        line.invalid = f"units: {units_text!r} is not a whole number of units from 1 to {MAX_ABS_UNITS}"
+    elif len(modifiers) > 4 or not all(re.fullmatch(MODIFIER_PATTERN, m) for m in modifiers):
         line.invalid = f"modifiers: {' '.join(modifiers)!r} are not up to four modifiers of two letters or digits"
     if line.invalid:
         line.status = "invalid"
@@ -358,7 +368,7 @@ def match(lines: list[LogLine], billed: list[BilledLine]) -> list[BilledLine]:
             if found is not None:
                 found.taken = True
                 log.billed = found
-                log.status = "held" if status == "matched" and found.credited_wrvu == 0 else status
+                log.status = "held" if status == "matched" and found.is_uncredited else status
     for log in pending:
         log.status = log.status or "missing"
     return [b for b in sorted(billed, key=_billed_order) if b.is_who and not b.taken and not b.voided and b.units > 0]
@@ -475,15 +485,11 @@ class LogOutcome:
         width = max(len(status) for status, *_ in self.totals)
         return [
             f"{self.who}, {self.start} to {self.end}: lines, wRVUs the log implies, wRVUs credited",
-            *(f"  {s:<{width}} {n:>6} {cents4(log):>12} {cents4(cr):>12}" for s, n, log, cr in self.totals),
-            f"The log implies {cents4(self.log_wrvu)} wRVUs (priced by wrvu on each date); {self.who} is credited "
-            f"{cents4(self.credited_wrvu)} for the window ({cents4(self.credited_wrvu - self.log_wrvu):+}).",
+            *(f"  {s:<{width}} {n:>6} {cents(log):>12} {cents(cr):>12}" for s, n, log, cr in self.totals),
+            f"The log implies {cents(self.log_wrvu)} wRVUs (priced by wrvu on each date); {self.who} is credited "
+            f"{cents(self.credited_wrvu)} for the window ({cents(self.credited_wrvu - self.log_wrvu):+}).",
             f"  {self.out_file}",
         ]
-
-
-def cents4(wrvus: Decimal) -> Decimal:
-    return wrvus.quantize(Decimal("0.01"))
 
 
 def reconcile_log(

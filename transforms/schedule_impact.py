@@ -11,6 +11,7 @@ at 0)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -118,7 +119,7 @@ class ImpactOutcome:
         return said + [f"  {self.out_dir / name}" for name in ("impact.csv", "impact_plans.csv", "impact.md")]
 
 
-def run_schedule_impact(workspace: Workspace, new: str, base: str | None, months: int) -> ImpactOutcome:
+def run_schedule_impact(workspace: Workspace, new: str, base: str | None, months: int, today: date) -> ImpactOutcome:
     """Price the window's lines on NEW and on the base, and write out/impact/NEW/ (replaced at each run)."""
     plans = load_plans(workspace.config / "plans.yaml")
     roster = load_roster(workspace.config / "roster.csv", set(plans))
@@ -127,7 +128,7 @@ def run_schedule_impact(workspace: Workspace, new: str, base: str | None, months
         new = loaded_release(con, new, "release")
         base_release = None if base is None or base.lower() == AS_CREDITED else loaded_release(con, base, "--base")
         refuse_stale_warehouse(con, workspace, roster, "schedule impact")
-        window, months = impact_window(fetch_dict(con, "impact/data_months"), months)
+        window, months = impact_window(fetch_dict(con, "impact/data_months", {"this_month": f"{today:%Y-%m}"}), months)
         releases = [new] if base_release in (None, new) else [new, base_release]
         pinned = pl.concat([roster.with_columns(pl.lit(release).alias("pinned_release")) for release in releases])
         reprice_lines(con, policy, pinned, window.first_month, window.last_month)
@@ -163,8 +164,8 @@ def impact_window(data: dict, months: int) -> tuple[Period, int]:
     how many months that is."""
     if data["last_month"] is None:
         raise WrvuError(
-            "no lines of rostered clinicians in the warehouse: nothing to re-price (ingest their extracts, and "
-            "check that config/roster.csv names their NPIs on their dates of service)"
+            "no lines of rostered clinicians in the warehouse before this month: nothing to re-price (ingest their "
+            "extracts, and check that config/roster.csv names their NPIs on their dates of service)"
         )
     spans = [
         (start, end)

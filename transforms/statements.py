@@ -187,12 +187,12 @@ def term_words(period: Period, row: ReconciliationRow) -> list[str]:
     if plan.quality is not None:
         share = exact_percent(plan.quality.withhold)
         withheld = row.production_ytd * plan.quality.withhold if row.production_ytd > 0 else ZERO
-        figure -= working.quality_withheld
+        figure -= working.quality_not_earned
         if working.quality_score is not None and withheld:
             words.append(
                 f"Your plan withholds {share} of positive production pay ({money(withheld)}) until this close, which "
                 f"earns it back times your quality score for the plan year, {number(working.quality_score, WORKING)}: "
-                f"{money(withheld - working.quality_withheld)} earned back, {money(working.quality_withheld)} not, "
+                f"{money(withheld - working.quality_not_earned)} earned back, {money(working.quality_not_earned)} not, "
                 f"leaving {money(figure)}."
             )
         elif withheld:

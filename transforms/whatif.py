@@ -21,7 +21,7 @@ from wrvu.schemas.plans import Plan, load_plans
 from wrvu.schemas.roster import load_roster
 from wrvu.schemas.workspace import Workspace
 from wrvu.transforms import warehouse
-from wrvu.transforms.close import close_warnings, load_close_inputs, recorded_figures
+from wrvu.transforms.close import close_warnings, load_close_inputs, recorded_figures, refuse_period_across_plan_years
 from wrvu.transforms.close_figures import MonthTotals, ReconciliationRow, reconciliation_rows
 from wrvu.transforms.close_files import csv_bytes, write_atomically
 from wrvu.transforms.compensation import ZERO, cents
@@ -88,6 +88,8 @@ def run_whatif(
         alt_roster = load_roster(roster_path, set(alt_plans))
     alt_payroll, moved = payments_for_roster(inputs.payroll, alt_roster)
     alternative = replace(inputs, plans=alt_plans, roster=alt_roster, payroll=alt_payroll)
+    refuse_period_across_plan_years(period, inputs)
+    refuse_period_across_plan_years(period, alternative)
     policy = load_crediting_policy(workspace.config / "crediting.yaml")
     with warehouse.connect(workspace.warehouse, read_only=True) as con:
         refuse_stale_warehouse(con, workspace, inputs.roster)

@@ -1,6 +1,6 @@
 -- Credited wRVUs per employee, plan, NPI and month up to the end of the close, and encounters in the
 -- months of the close (every month's wRVUs feed the year to date; encounters only the period), of the
--- lines of {lines_table}: claim_lines_current as credited, or close_repriced_credits (repriced.py: the
+-- lines of {lines_table}: claim_lines_current as credited, or close_repriced_credits (repricing.py: the
 -- same lines under another roster or release). An encounter counts by is_counted_encounter, as in
 -- encounter_units.
 -- reads: {lines_table} (claim_lines_current, or temp: close_repriced_credits)

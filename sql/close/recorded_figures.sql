@@ -16,7 +16,7 @@ final as (
     select
         employee_id,
         plan_id,
-        arg_max(period_end, period_end) as period_end,
+        max(period_end) as period_end,
         arg_max(wrvu_ytd, period_end) as wrvu_ytd,
         arg_max(earned_ytd, period_end) as earned_ytd,
         max(period_end) filter (where final_settlement) as final_settled_on

@@ -36,6 +36,7 @@ final as (
         keyed.units,
         keyed.credited_wrvu,
         keyed.rule,
+        is_uncredited_rule(keyed.rule) as is_uncredited,
         keyed.patient_key,
         keyed.encounter_id
     from keyed
