@@ -103,3 +103,8 @@ def load_roster(path: Path, plan_ids: set[str]) -> pl.DataFrame:
             f"NPI {row['npi']} overlaps its row {row['previous_row']}: one NPI can be on one roster row per day",
         )
     return roster
+
+
+def in_force_between(start, end) -> pl.Expr:
+    """The roster rows in force on some day from `start` to `end` (dates inclusive, an open end open)."""
+    return (pl.col("effective_from") <= end) & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= start))

@@ -21,7 +21,7 @@ from wrvu.schemas.em_reference import load_em_reference
 from wrvu.schemas.payroll_paid import load_payroll_paid
 from wrvu.schemas.plans import load_plans
 from wrvu.schemas.quality_scores import load_quality_scores
-from wrvu.schemas.roster import load_roster
+from wrvu.schemas.roster import in_force_between, load_roster
 from wrvu.schemas.workspace import Workspace
 from wrvu.transforms import warehouse
 from wrvu.transforms.close_figures import payments_by_plan
@@ -224,10 +224,7 @@ def missing_quality_scores(workspace: Workspace, config: Config, today: date) ->
             continue
         year_end = plan_year_start(plan, today) - timedelta(days=1)
         year_start = plan_year_start(plan, year_end)
-        employed = rows.filter(
-            (pl.col("effective_from") <= year_end)
-            & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= year_start))
-        )
+        employed = rows.filter(in_force_between(year_start, year_end))
         if employed.height and (employee_id, year_start.year) not in config.quality_scores:
             findings.append(
                 Finding(

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import polars as pl
 
 from wrvu import sql
 from wrvu.schemas.benchmarks import load_benchmarks
@@ -18,7 +17,7 @@ from wrvu.schemas.em_reference import load_em_reference
 from wrvu.schemas.payroll_paid import load_payroll_paid
 from wrvu.schemas.plans import load_plans
 from wrvu.schemas.quality_scores import load_quality_scores
-from wrvu.schemas.roster import load_roster
+from wrvu.schemas.roster import in_force_between, load_roster
 from wrvu.schemas.workspace import Workspace
 from wrvu.transforms.close_build import CloseBuild, CloseReport, CloseSummary, Revision
 from wrvu.transforms.close_documents import document_files, summary_items
@@ -206,10 +205,7 @@ def refuse_period_across_plan_years(period: Period, inputs: CloseInputs) -> None
     """The figures of a close are of the plan year its period ends in: a period that starts in the plan
     year before (a calendar year or quarter of a plan whose year starts mid-period) would never settle
     that earlier year's last months."""
-    on_roster = inputs.roster.filter(
-        (pl.col("effective_from") <= period.end)
-        & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= period.start))
-    )
+    on_roster = inputs.roster.filter(in_force_between(period.start, period.end))
     for plan_id in sorted(set(on_roster["plan_id"])):
         starts = plan_year_start(inputs.plans[plan_id], period.end)
         if starts > period.start:

@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from wrvu.schemas.plans import Plan
+from wrvu.schemas.roster import in_force_between
 from wrvu.transforms.compensation import (
     ZERO,
     CloseFigures,
@@ -329,10 +330,7 @@ def reconciliation_rows(
     payments = payments_by_plan(inputs.payroll, inputs.roster, inputs.config / "payroll_paid.csv")
     leaving = last_days(inputs.roster)
     by_date = inputs.roster.sort("effective_from")
-    active = by_date.filter(
-        (pl.col("effective_from") <= period.end)
-        & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= period.start))
-    )
+    active = by_date.filter(in_force_between(period.start, period.end))
     # each key's latest roster row in the period (its name, NPI and specialty), else its last row
     latest = {(r["employee_id"], r["plan_id"]): r for r in active.iter_rows(named=True)}
     last_rows = {(r["employee_id"], r["plan_id"]): r for r in by_date.iter_rows(named=True)}

@@ -19,6 +19,7 @@ from wrvu.schemas.crediting import CreditingPolicy, load_crediting_policy
 from wrvu.schemas.plans import load_plans
 from wrvu.schemas.roster import load_roster
 from wrvu.schemas.workspace import Workspace
+from wrvu.transforms import warehouse
 from wrvu.transforms.crediting import load_custom_rvus, price_new_keys, rank_multiple_procedures, reprice_keys
 from wrvu.transforms.errors import QuarantineAlert, WrvuError
 from wrvu.transforms.extracts import (
@@ -32,7 +33,7 @@ from wrvu.transforms.extracts import (
 )
 from wrvu.transforms.roster import store_roster
 from wrvu.transforms.validate import PatientKeys, validate_claim_lines
-from wrvu.transforms.warehouse import fetch_dicts
+from wrvu.transforms.warehouse import fetch_dicts, fetch_frame
 from wrvu.transforms.x12 import X12_REPLACING, X12_VOID, X12Fault, read_837p, x12_fault_rows
 
 # A batch of a million lines takes about 1.5 GB while validated; Parquet parts in LZ4 are quick to
@@ -318,6 +319,10 @@ def stored_line_policy(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {name: _get_setting(con, name) or default for name, default in defaults.items()}
 
 
+# who is on which plan, when: what a reading command needs as the last ingest stored it (FTE is read now)
+ROSTER_ASSIGNMENT = ("npi", "employee_id", "plan_id", "effective_from", "effective_to")
+
+
 def unapplied_config(con: duckdb.DuckDBPyConnection, workspace: Workspace, command: str) -> str | None:
     """What a command that only reads the warehouse, and so cannot apply the config, says when the
     credits are of an older config: what changed and the command that applies it; None when current."""
@@ -328,6 +333,32 @@ def unapplied_config(con: duckdb.DuckDBPyConnection, workspace: Workspace, comma
         f"{reason} since the last ingest, and `wrvu {command}` only reads the warehouse: run `wrvu ingest` "
         "first (an empty inbox will do), which credits the lines again"
     )
+
+
+def refuse_stale_warehouse(
+    con: duckdb.DuckDBPyConnection, workspace: Workspace, roster: pl.DataFrame, command: str
+) -> None:
+    """A close applies the config before it computes; a command that only reads the warehouse (`wrvu
+    whatif`, `schedule impact`, `reconcile-log`) would not see what a close sees while the crediting
+    config or the roster's assignment changed since the last ingest: refused, naming the ingest."""
+    layout = warehouse.layout_version(con)
+    if layout < warehouse.LAYOUT_VERSION:  # what earlier closes recorded (close_reconciliation), today's views
+        raise WrvuError(
+            f"{workspace.warehouse}: warehouse layout {layout}, and `wrvu {command}` reads the warehouse of "
+            f"layout {warehouse.LAYOUT_VERSION} on: upgrade it with {warehouse.UPGRADE_COMMANDS}"
+        )
+    if message := unapplied_config(con, workspace, command):
+        raise WrvuError(message)
+    stored = fetch_frame(con, "roster/stored_roster").select(ROSTER_ASSIGNMENT).sort(ROSTER_ASSIGNMENT)
+    if stored.is_empty() and not roster.is_empty():
+        raise WrvuError(f"no ingest has run in this workspace: `wrvu {command}` reads what `wrvu ingest` stores")
+    if not stored.equals(
+        roster.select(ROSTER_ASSIGNMENT).sort(ROSTER_ASSIGNMENT)
+    ):  # who is on which plan, when (FTE is read now)
+        raise WrvuError(
+            f"config/roster.csv assigns NPIs, plans or dates otherwise than at the last ingest, and `wrvu {command}` "
+            "only reads the warehouse: run `wrvu ingest` first (an empty inbox will do), which applies it"
+        )
 
 
 def apply_config(con: duckdb.DuckDBPyConnection, workspace: Workspace, policy: CreditingPolicy) -> dict:

@@ -47,7 +47,7 @@ from wrvu.transforms.codes import code_family, normalise_code, normalise_modifie
 from wrvu.transforms.compensation import ZERO, cents, four_places
 from wrvu.transforms.crediting import price_keys
 from wrvu.transforms.errors import InputError, WrvuError
-from wrvu.transforms.ingest import unapplied_config
+from wrvu.transforms.ingest import refuse_stale_warehouse
 from wrvu.transforms.validate import PatientKeys
 from wrvu.transforms.warehouse import fetch_dicts
 
@@ -64,7 +64,7 @@ STATUSES = (
     "outside_window",
     "not_in_log",
 )
-RECONCILIATION_COLUMNS = (
+LOG_RECONCILIATION_COLUMNS = (
     "log_row",
     "service_date",
     "cpt_code",
@@ -374,7 +374,7 @@ def match(lines: list[LogLine], billed: list[BilledLine]) -> list[BilledLine]:
     return [b for b in sorted(billed, key=_billed_order) if b.is_who and not b.taken and not b.voided and b.units > 0]
 
 
-def reconciliation_rows(lines: list[LogLine], not_in_log: list[BilledLine]) -> list[dict]:
+def log_rows(lines: list[LogLine], not_in_log: list[BilledLine]) -> list[dict]:
     """The rows of log_reconciliation.csv: every log row in file order, then the lines not in the log.
     No patient id or key."""
     rows = []
@@ -522,17 +522,16 @@ def reconcile_log(
     policy = load_crediting_policy(workspace.config / "crediting.yaml")
     in_window = [line for line in lines if not line.status]
     with warehouse.connect(workspace.warehouse, read_only=True) as con:
-        if message := unapplied_config(con, workspace, "reconcile-log"):
-            raise WrvuError(message)
+        refuse_stale_warehouse(con, workspace, roster, "reconcile-log")
         billed = billed_lines(con, who, start, end, in_window)
         known = roster.filter((pl.col("npi") == who) | (pl.col("employee_id") == who)).height
         if not known and not any(b.is_who for b in billed):
             raise WrvuError(f"{who!r} is no NPI or employee id of the roster, and has no lines from {start} to {end}")
         price_log(con, policy, in_window, pin_of(roster, inputs_plans, who))
     not_in_log = match(in_window, billed)
-    rows = reconciliation_rows(lines, not_in_log)
+    rows = log_rows(lines, not_in_log)
     out_dir = workspace.out / "logs" / f"{safe_name(who)}-{start}-{end}"
-    write_atomically(out_dir, {"log_reconciliation.csv": csv_bytes(RECONCILIATION_COLUMNS, rows)}, replace=True)
+    write_atomically(out_dir, {"log_reconciliation.csv": csv_bytes(LOG_RECONCILIATION_COLUMNS, rows)}, replace=True)
     return LogOutcome(
         who,
         start,

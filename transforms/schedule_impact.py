@@ -19,18 +19,18 @@ import polars as pl
 
 from wrvu.schemas.crediting import load_crediting_policy
 from wrvu.schemas.plans import Plan, load_plans
-from wrvu.schemas.roster import load_roster
+from wrvu.schemas.roster import in_force_between, load_roster
 from wrvu.schemas.workspace import Workspace
 from wrvu.transforms import warehouse
 from wrvu.transforms.close_figures import fte_spans_by_plan
 from wrvu.transforms.close_files import csv_bytes, write_atomically
 from wrvu.transforms.compensation import ZERO, cents, fte_days, gross_pay
 from wrvu.transforms.errors import WrvuError
+from wrvu.transforms.ingest import refuse_stale_warehouse
 from wrvu.transforms.periods import Period, month_range, parse_period
 from wrvu.transforms.repricing import reprice_lines
 from wrvu.transforms.schedule import loaded_release
 from wrvu.transforms.warehouse import fetch_dict, fetch_dicts
-from wrvu.transforms.whatif import refuse_stale_warehouse
 
 AS_CREDITED = "as_credited"
 CODES_SHOWN = 3  # codes_moving_most
@@ -185,10 +185,7 @@ def clinician_impacts(roster: pl.DataFrame, window: Period, months: int, codes: 
     for row in codes:
         codes_of.setdefault((row["employee_id"], row["plan_id"]), []).append(row)
     by_date = roster.sort("effective_from")
-    active = by_date.filter(
-        (pl.col("effective_from") <= window.end)
-        & (pl.col("effective_to").is_null() | (pl.col("effective_to") >= window.start))
-    )
+    active = by_date.filter(in_force_between(window.start, window.end))
     latest = {(r["employee_id"], r["plan_id"]): r for r in active.iter_rows(named=True)}
     last_rows = {(r["employee_id"], r["plan_id"]): r for r in by_date.iter_rows(named=True)}
     spans = fte_spans_by_plan(roster)

@@ -26,11 +26,10 @@ from wrvu.transforms.close_figures import MonthTotals, ReconciliationRow, reconc
 from wrvu.transforms.close_files import csv_bytes, write_atomically
 from wrvu.transforms.compensation import ZERO, cents
 from wrvu.transforms.errors import WrvuError
-from wrvu.transforms.ingest import unapplied_config
+from wrvu.transforms.ingest import refuse_stale_warehouse
 from wrvu.transforms.periods import Period
 from wrvu.transforms.repricing import month_totals, repriced_month_totals
 from wrvu.transforms.schedule import list_releases, loaded_release
-from wrvu.transforms.warehouse import fetch_frame
 
 COMPARED = ("wrvu_ytd", "earned_ytd", "true_up")
 COMPARISON_COLUMNS = (
@@ -42,7 +41,6 @@ COMPARISON_COLUMNS = (
     "action",
     "alt_action",
 )
-ROSTER_KEYS = ("npi", "employee_id", "plan_id", "effective_from", "effective_to")
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,7 @@ def run_whatif(
     refuse_period_across_plan_years(period, alternative)
     policy = load_crediting_policy(workspace.config / "crediting.yaml")
     with warehouse.connect(workspace.warehouse, read_only=True) as con:
-        refuse_stale_warehouse(con, workspace, inputs.roster)
+        refuse_stale_warehouse(con, workspace, inputs.roster, "whatif")
         basis = whatif_basis(con, plans_path, alt_plans, alt_roster, schedule_basis)
         current_frame = month_totals(con, "claim_lines_current", period)
         alt_frame = repriced_month_totals(con, policy, alt_roster, alt_plans, period, basis)
@@ -164,30 +162,6 @@ def refuse_plans_missing(plans_path: Path, alt_plans: dict[str, Plan], roster: p
         raise WrvuError(
             f"{plans_path}: no plan {', '.join(missing)}, which config/roster.csv names: give each plan of the "
             "roster its alternative terms, or pass --roster with an alternative roster of these plans"
-        )
-
-
-def refuse_stale_warehouse(
-    con: duckdb.DuckDBPyConnection, workspace: Workspace, roster: pl.DataFrame, command: str = "whatif"
-) -> None:
-    """A close applies the config before it computes; a what-if (or `wrvu schedule impact`, `command`)
-    only reads the warehouse, so its current figures would not be those of a close while the config
-    changed since the last ingest."""
-    layout = warehouse.layout_version(con)
-    if layout < warehouse.LAYOUT_VERSION:  # what earlier closes recorded (close_reconciliation), today's views
-        raise WrvuError(
-            f"{workspace.warehouse}: warehouse layout {layout}, and `wrvu {command}` reads the warehouse of "
-            f"layout {warehouse.LAYOUT_VERSION} on: upgrade it with {warehouse.UPGRADE_COMMANDS}"
-        )
-    if message := unapplied_config(con, workspace, command):
-        raise WrvuError(message)
-    stored = fetch_frame(con, "roster/stored_roster").select(ROSTER_KEYS).sort(ROSTER_KEYS)
-    if stored.is_empty() and not roster.is_empty():
-        raise WrvuError(f"no ingest has run in this workspace: `wrvu {command}` reads what `wrvu ingest` stores")
-    if not stored.equals(roster.select(ROSTER_KEYS).sort(ROSTER_KEYS)):  # who is on which plan, when (FTE is read now)
-        raise WrvuError(
-            f"config/roster.csv assigns NPIs, plans or dates otherwise than at the last ingest, and `wrvu {command}` "
-            "only reads the warehouse: run `wrvu ingest` first (an empty inbox will do), which applies it"
         )
 
 
