@@ -261,12 +261,10 @@ def plan_paid_under(rows: list[dict], pay_date: date) -> str | None:
     return in_force.pop() if len(in_force) == 1 else None
 
 
-def quality_score(inputs: CloseInputs, plan_id: str, employee_id: str, period_end: date, final: bool) -> Decimal | None:
-    """The score that earns back the plan's quality withhold at this close, None when it does not release
-    it; at a close that does, a missing score is an error naming the employee."""
+def quality_score(inputs: CloseInputs, plan_id: str, employee_id: str, period_end: date) -> Decimal:
+    """The score that earns back the plan's quality withhold at the close ending `period_end`, which
+    releases it; a missing score is an error naming the employee."""
     plan = inputs.plans[plan_id]
-    if not releases_withhold(plan, period_end, final):
-        return None
     plan_year = plan_year_start(plan, period_end).year
     score = inputs.quality_scores.get((employee_id, plan_year))
     if score is None:
@@ -301,10 +299,21 @@ def figures_at(
         opening = carried_deficit(plan, previous)
     wrvu_ytd = months.wrvu_between(employee_id, plan_id, year_start, period_end)
     figures = close_figures(plan, period_end, wrvu_ytd, spans, payments, opening, None, final_settlement)
-    if figures.production_ytd <= 0:  # nothing withheld: no score needed
-        return figures
-    score = quality_score(inputs, plan_id, employee_id, period_end, final_settlement)
+    if not figures.quality_withheld or not releases_withhold(plan, period_end, final_settlement):
+        return figures  # no score needed: nothing withheld, or not released at this close
+    score = quality_score(inputs, plan_id, employee_id, period_end)
     return close_figures(plan, period_end, wrvu_ytd, spans, payments, opening, score, final_settlement)
+
+
+def naming_rows(roster: pl.DataFrame, start: date, end: date) -> tuple[dict[tuple[str, str], dict], set]:
+    """Per employee and plan, the roster row that names them (NPI, name, specialty) in a window: their
+    latest row in force in it, else their last row; and the employee-plan keys in force in it."""
+    by_date = roster.sort("effective_from")
+    latest = {
+        (r["employee_id"], r["plan_id"]): r for r in by_date.filter(in_force_between(start, end)).iter_rows(named=True)
+    }
+    last_rows = {(r["employee_id"], r["plan_id"]): r for r in by_date.iter_rows(named=True)}
+    return last_rows | latest, set(latest)
 
 
 def last_days(roster: pl.DataFrame) -> dict[tuple[str, str], date]:
@@ -329,18 +338,14 @@ def reconciliation_rows(
     spans_by_plan = fte_spans_by_plan(inputs.roster)
     payments = payments_by_plan(inputs.payroll, inputs.roster, inputs.config / "payroll_paid.csv")
     leaving = last_days(inputs.roster)
-    by_date = inputs.roster.sort("effective_from")
-    active = by_date.filter(in_force_between(period.start, period.end))
-    # each key's latest roster row in the period (its name, NPI and specialty), else its last row
-    latest = {(r["employee_id"], r["plan_id"]): r for r in active.iter_rows(named=True)}
-    last_rows = {(r["employee_id"], r["plan_id"]): r for r in by_date.iter_rows(named=True)}
+    named, in_force = naming_rows(inputs.roster, period.start, period.end)
     rows = []
-    for key, r in (last_rows | latest).items():
+    for key, r in named.items():
         employee_id, plan_id = key
         plan = inputs.plans[plan_id]
         last_day = leaving.get(key)
         final = last_day is not None and last_day <= period.end
-        is_active = key in latest
+        is_active = key in in_force
         if not is_active and not (final and plan_year_start(plan, period.end) <= last_day):
             continue  # left in an earlier plan year, or not yet on the plan
         spans = spans_by_plan[key]

@@ -55,7 +55,8 @@ class CloseFigures:
     settles: bool
     terms_applied: tuple[str, ...] = ()  # the contract terms that changed earned_ytd, in their order
     final_settlement: bool = False
-    quality_not_earned: Decimal = ZERO  # of production_ytd, not earned at this close under the quality withhold
+    quality_withheld: Decimal = ZERO  # of production_ytd, held back by the quality withhold
+    quality_not_earned: Decimal = ZERO  # of that, not earned (back) at this close
     quality_score: Decimal | None = None  # the score that earned the withhold back, at the close releasing it
 
 
@@ -148,15 +149,19 @@ def guaranteed_ytd(plan: Plan, spans: list[FteSpan], period_end: date) -> Decima
     return guarantee.amount * fte_days(spans, year_start, last) / days_in_plan_year(plan, period_end)
 
 
+def withheld_for_quality(plan: Plan, production: Decimal) -> Decimal:
+    """What the plan's quality withhold holds back of production_ytd: its share of a positive figure."""
+    return production * plan.quality.withhold if plan.quality is not None and production > 0 else ZERO
+
+
 def earned_under_terms(
-    plan: Plan, production: Decimal, guaranteed: Decimal | None, quality_score: Decimal | None
+    plan: Plan, production: Decimal, withheld: Decimal, guaranteed: Decimal | None, quality_score: Decimal | None
 ) -> tuple[Decimal, tuple[str, ...], Decimal]:
     """earned_ytd from production_ytd by the terms that follow the tiers (docs/compensation.md, in order):
-    the quality withhold (released times `quality_score` when given), the incentive cap, the guarantee;
-    with the terms that changed the figure and the production the withhold kept back."""
+    the quality withhold (`withheld`, released times `quality_score` when given), the incentive cap, the
+    guarantee; with the terms that changed the figure and the part of `withheld` not earned."""
     earned, applied, kept_back = production, [], ZERO
-    if plan.quality is not None and production > 0:
-        withheld = production * plan.quality.withhold
+    if withheld:
         kept_back = withheld - (withheld * quality_score if quality_score is not None else ZERO)
         if kept_back:
             earned = production - kept_back
@@ -193,8 +198,9 @@ def close_figures(
     excess = counted - threshold
     gross = gross_pay(plan, excess)
     production = gross * plan.payout_share
+    withheld = withheld_for_quality(plan, production)
     earned, applied, kept_back = earned_under_terms(
-        plan, production, guaranteed_ytd(plan, spans, period_end), quality_score
+        plan, production, withheld, guaranteed_ytd(plan, spans, period_end), quality_score
     )
     paid = paid_ytd(payments, plan_year_start(plan, period_end), period_end)
     true_up = earned + opening_balance - paid
@@ -224,6 +230,7 @@ def close_figures(
         settles,
         capped + applied,
         final_settlement,
+        withheld,
         kept_back,
         quality_score,
     )

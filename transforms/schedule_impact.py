@@ -19,10 +19,10 @@ import polars as pl
 
 from wrvu.schemas.crediting import load_crediting_policy
 from wrvu.schemas.plans import Plan, load_plans
-from wrvu.schemas.roster import in_force_between, load_roster
+from wrvu.schemas.roster import load_roster
 from wrvu.schemas.workspace import Workspace
 from wrvu.transforms import warehouse
-from wrvu.transforms.close_figures import fte_spans_by_plan
+from wrvu.transforms.close_figures import fte_spans_by_plan, naming_rows
 from wrvu.transforms.close_files import csv_bytes, write_atomically
 from wrvu.transforms.compensation import ZERO, cents, fte_days, gross_pay
 from wrvu.transforms.errors import WrvuError
@@ -184,13 +184,10 @@ def clinician_impacts(roster: pl.DataFrame, window: Period, months: int, codes: 
     codes_of: dict[tuple[str, str], list[dict]] = {}
     for row in codes:
         codes_of.setdefault((row["employee_id"], row["plan_id"]), []).append(row)
-    by_date = roster.sort("effective_from")
-    active = by_date.filter(in_force_between(window.start, window.end))
-    latest = {(r["employee_id"], r["plan_id"]): r for r in active.iter_rows(named=True)}
-    last_rows = {(r["employee_id"], r["plan_id"]): r for r in by_date.iter_rows(named=True)}
+    named_by, in_force = naming_rows(roster, window.start, window.end)
     spans = fte_spans_by_plan(roster)
     impacts = []
-    for key in sorted(codes_of.keys() | latest.keys()):
+    for key in sorted(codes_of.keys() | in_force):
         rows, plan_spans = codes_of.get(key, []), spans[key]
         months_on = [m for row in rows for m in (row["first_month"], row["last_month"])]
         for s in plan_spans:
@@ -204,7 +201,7 @@ def clinician_impacts(roster: pl.DataFrame, window: Period, months: int, codes: 
             ),
             key=lambda change: (-abs(change[1]), change[0]),
         )
-        named = latest.get(key) or last_rows[key]
+        named = named_by[key]
         impacts.append(
             ClinicianImpact(
                 employee_id=key[0],

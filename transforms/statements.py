@@ -186,7 +186,7 @@ def term_words(period: Period, row: ReconciliationRow) -> list[str]:
     words, figure = [], row.production_ytd
     if plan.quality is not None:
         share = exact_percent(plan.quality.withhold)
-        withheld = row.production_ytd * plan.quality.withhold if row.production_ytd > 0 else ZERO
+        withheld = working.quality_withheld
         figure -= working.quality_not_earned
         if working.quality_score is not None and withheld:
             words.append(
